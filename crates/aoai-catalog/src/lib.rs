@@ -1,1 +1,4 @@
+//! The Azure OpenAI price catalog.
 
+pub mod normalize;
+pub mod retail;
