@@ -1,4 +1,12 @@
-//! The Azure OpenAI price catalog.
+//! The Azure OpenAI price catalog: Retail Prices API rows turned into exact token
+//! prices with their histories, looked up by model, deployment, tier, region,
+//! currency and time.
 
+pub mod catalog;
+pub mod entry;
 pub mod normalize;
 pub mod retail;
+pub mod snapshot;
+
+pub use catalog::{Catalog, LookupError, PriceFilter, PriceQuery, PriceQuote, VersionMatch};
+pub use entry::{CatalogStats, PriceEntry, RejectedRow};

@@ -1,0 +1,65 @@
+//! The rows of a built catalog.
+
+use aoai_core::{ContextBand, Currency, DeploymentType, ModelKey, Price, Tier, TokenKind};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One token price, in force from `effective_from` until `effective_to` (exclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceEntry {
+    /// ARM region name, such as `eastus2`.
+    pub region: String,
+    pub model: ModelKey,
+    pub deployment_type: DeploymentType,
+    pub tier: Tier,
+    pub kind: TokenKind,
+    /// The prompt-length band, for models whose price depends on it.
+    pub context_band: Option<ContextBand>,
+    pub currency: Currency,
+    /// Price per 1,000,000 tokens.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Price,
+    pub effective_from: DateTime<Utc>,
+    /// When a later price replaced this one, or the row's own end date; `None` while in force.
+    pub effective_to: Option<DateTime<Utc>>,
+    /// The Retail Prices meter the price came from.
+    pub meter_name: String,
+}
+
+impl PriceEntry {
+    /// True when the price applies at `at`.
+    pub fn in_force_at(&self, at: DateTime<Utc>) -> bool {
+        self.effective_from <= at && self.effective_to.is_none_or(|end| at < end)
+    }
+}
+
+/// A Retail Prices row that the catalog did not turn into a price, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedRow {
+    pub meter_name: String,
+    pub product_name: String,
+    pub region: String,
+    pub unit_of_measure: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub retail_price: Decimal,
+    pub reason: String,
+}
+
+/// Counts of what a catalog build did with its rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CatalogStats {
+    /// Azure OpenAI rows read.
+    pub rows: usize,
+    /// Base inference token prices kept.
+    pub token_prices: usize,
+    /// Fine-tune, training, grader and reinforcement fine-tune token prices, kept out of inference prices.
+    pub non_inference: usize,
+    /// Hourly prices: provisioned throughput, hosting and training hours.
+    pub hourly: usize,
+    /// Prices per image, second, session, call, gigabyte-day or character.
+    pub other_units: usize,
+    /// Rows repeated verbatim across snapshots and merged.
+    pub duplicates: usize,
+    pub rejected: usize,
+}
