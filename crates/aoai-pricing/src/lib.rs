@@ -1,1 +1,8 @@
+//! The pricing function: an Azure Functions custom handler that answers Azure OpenAI
+//! token prices from the price catalog.
 
+pub mod api;
+pub mod config;
+pub mod source;
+
+pub use api::{AppState, app};

@@ -33,9 +33,9 @@ pub const API_VERSION: &str = "2023-01-01-preview";
 /// meters were listed under `Cognitive Services`.
 pub const DEFAULT_SERVICE_NAME: &str = "Foundry Models";
 
-/// The default limit on pages per region. The API returns at most 1000 rows per page,
-/// and one region of `Foundry Models` held 1520 rows in August 2026, so the limit
-/// only stops a server that pages without end.
+/// The default limit on pages per region. Real pages carry 1000 rows (their next links
+/// end in `$skip=1000`), and eastus2 had 1520 `Foundry Models` rows in August 2026, so
+/// the limit only stops a server that pages without end.
 pub const DEFAULT_MAX_PAGES: usize = 1000;
 
 /// The default timeout of one HTTP request, from sending it to reading the whole body.
@@ -49,7 +49,8 @@ pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(60);
 const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The largest page body accepted. A real page of 1000 rows is about 600 KB.
+/// The maximum page body accepted. A page of 1000 rows is about 600 KB, estimated from
+/// the size of the eastus2 fixture.
 const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// How much of an error response body is read, and how much of it an error shows.
@@ -74,7 +75,7 @@ pub struct RetailClientOptions {
     pub regions: Vec<String>,
     /// The timeout of one HTTP request. Default [`DEFAULT_REQUEST_TIMEOUT`].
     pub request_timeout: Duration,
-    /// The longest time spent on one page, from its first attempt to the start of its
+    /// The maximum time spent on one page, from its first attempt to the start of its
     /// last retry. An attempt started within the budget may still run for up to
     /// `request_timeout`. Zero disables retries. Default [`DEFAULT_RETRY_BUDGET`].
     pub retry_budget: Duration,
@@ -116,7 +117,9 @@ pub enum ConfigError {
          and digits, such as eastus2, because the Retail Prices filter is case-sensitive"
     )]
     InvalidRegion { value: String },
-    #[error("the service name is empty: use '{DEFAULT_SERVICE_NAME}', or 'Cognitive Services' for older data")]
+    #[error(
+        "the service name is empty: use '{DEFAULT_SERVICE_NAME}', or 'Cognitive Services' for older data"
+    )]
     EmptyServiceName,
     #[error("{setting} must be greater than zero")]
     ZeroSetting { setting: &'static str },
@@ -126,7 +129,8 @@ pub enum ConfigError {
 
 /// Error for a fetch that did not return the catalog.
 ///
-/// [`FetchError::is_retryable`] tells which failures may pass if the fetch runs again later.
+/// [`FetchError::is_retryable`] returns true for the failures that may pass when the
+/// fetch runs again later.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// A status that is not retried (any 4xx but 429, or an unfollowed 3xx). Not retryable.
@@ -186,7 +190,7 @@ pub enum FetchError {
         #[source]
         source: serde_json::Error,
     },
-    /// The first page of a region holds no rows at all. Not retryable.
+    /// The first page of a region contains no rows at all. Not retryable.
     #[error(
         "Retail Prices API returned no rows for filter `{filter}` ({url}). Check that the \
          region is a lower-case ARM region name and that the service name is right \
@@ -263,17 +267,27 @@ impl RetailClient {
         if options.regions.is_empty() {
             return Err(ConfigError::NoRegions);
         }
-        if let Some(region) = options.regions.iter().find(|region| !is_arm_region_name(region)) {
-            return Err(ConfigError::InvalidRegion { value: region.clone() });
+        if let Some(region) = options
+            .regions
+            .iter()
+            .find(|region| !is_arm_region_name(region))
+        {
+            return Err(ConfigError::InvalidRegion {
+                value: region.clone(),
+            });
         }
         if options.service_name.trim().is_empty() {
             return Err(ConfigError::EmptyServiceName);
         }
         if options.request_timeout.is_zero() {
-            return Err(ConfigError::ZeroSetting { setting: "request_timeout" });
+            return Err(ConfigError::ZeroSetting {
+                setting: "request_timeout",
+            });
         }
         if options.max_pages == 0 {
-            return Err(ConfigError::ZeroSetting { setting: "max_pages" });
+            return Err(ConfigError::ZeroSetting {
+                setting: "max_pages",
+            });
         }
 
         let http = reqwest::Client::builder()
@@ -282,7 +296,11 @@ impl RetailClient {
             .build()
             .map_err(ConfigError::HttpClient)?;
 
-        Ok(Self { http, base_url, options })
+        Ok(Self {
+            http,
+            base_url,
+            options,
+        })
     }
 
     /// Fetches every page of every region and returns the Azure OpenAI rows.
@@ -293,7 +311,11 @@ impl RetailClient {
         for region in &self.options.regions {
             pages += self.fetch_region(region, &mut items).await?;
         }
-        Ok(FetchOutcome { items, pages, fetched_at })
+        Ok(FetchOutcome {
+            items,
+            pages,
+            fetched_at,
+        })
     }
 
     /// Returns the OData filter of `region`.
@@ -309,7 +331,11 @@ impl RetailClient {
     fn first_page_url(&self, filter: &str) -> Url {
         // The form encoder writes a space as `+` and a literal `+` as `%2B`, so every
         // `+` it returns is a space. The API writes `%20` in its own links, and so do we.
-        let encode = |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>().replace('+', "%20");
+        let encode = |value: &str| {
+            url::form_urlencoded::byte_serialize(value.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        };
         let query = format!(
             "api-version={}&currencyCode={}&$filter={}",
             encode(API_VERSION),
@@ -323,7 +349,11 @@ impl RetailClient {
 
     /// Fetches all pages of `region`, appends its Azure OpenAI rows to `items` and
     /// returns the number of pages.
-    async fn fetch_region(&self, region: &str, items: &mut Vec<RetailItem>) -> Result<usize, FetchError> {
+    async fn fetch_region(
+        &self,
+        region: &str,
+        items: &mut Vec<RetailItem>,
+    ) -> Result<usize, FetchError> {
         let filter = self.filter_for(region);
         let first_url = self.first_page_url(&filter);
         let mut fetched = HashSet::from([first_url.clone()]);
@@ -334,15 +364,19 @@ impl RetailClient {
 
         while let Some(url) = next_url.take() {
             let body = self.get_with_retries(&url).await?;
-            let page: RetailPage = serde_json::from_slice(&body).map_err(|source| FetchError::InvalidPage {
-                url: url.to_string(),
-                source,
-            })?;
+            let page: RetailPage =
+                serde_json::from_slice(&body).map_err(|source| FetchError::InvalidPage {
+                    url: url.to_string(),
+                    source,
+                })?;
             pages += 1;
             tracing::debug!(%url, region, page = pages, rows = page.items.len(), "fetched Retail Prices page");
 
             if pages == 1 && page.items.is_empty() {
-                return Err(FetchError::NoRows { filter, url: url.to_string() });
+                return Err(FetchError::NoRows {
+                    filter,
+                    url: url.to_string(),
+                });
             }
             self.check_currency(&url, &page.items)?;
 
@@ -354,7 +388,9 @@ impl RetailClient {
 
             // Follow the link as returned. Parsing it only checks it, and the comparison
             // with pages already fetched is on the parsed form, so `:443` or not is the same page.
-            let Some(link) = page.next_page_link else { break };
+            let Some(link) = page.next_page_link else {
+                break;
+            };
             let next = parse_next_link(&link, &filter)?;
             if !fetched.insert(next.clone()) {
                 return Err(FetchError::NextLinkLoop { link, filter });
@@ -390,7 +426,7 @@ impl RetailClient {
     }
 
     /// Sends a GET for `url`, retrying transient failures within the retry budget, and
-    /// returns the body of the first successful answer.
+    /// returns the body of the first successful response.
     async fn get_with_retries(&self, url: &Url) -> Result<Vec<u8>, FetchError> {
         let budget = self.options.retry_budget;
         let started = Instant::now();
@@ -398,7 +434,10 @@ impl RetailClient {
         loop {
             let (failure, retry_after) = match self.get_once(url).await? {
                 Attempt::Success(body) => return Ok(body),
-                Attempt::Transient { failure, retry_after } => (failure, retry_after),
+                Attempt::Transient {
+                    failure,
+                    retry_after,
+                } => (failure, retry_after),
             };
 
             let remaining = budget.saturating_sub(started.elapsed());
@@ -411,7 +450,7 @@ impl RetailClient {
                 });
             }
 
-            // Wait at least as long as the server asks, and never past the budget.
+            // Wait at least the `Retry-After` delay, and never past the budget.
             let backoff = backoff_before_retry(attempts);
             let wait = match retry_after {
                 Some(retry_after) if retry_after > remaining => {
@@ -432,25 +471,38 @@ impl RetailClient {
         }
     }
 
-    /// Sends one GET for `url` and sorts the answer into success, transient failure
+    /// Sends one GET for `url` and sorts the response into success, transient failure
     /// or final error.
     async fn get_once(&self, url: &Url) -> Result<Attempt, FetchError> {
         let response = match self.http.get(url.clone()).send().await {
             Ok(response) => response,
             Err(error) if is_transient(&error) => return Ok(Attempt::transient(error)),
-            Err(source) => return Err(FetchError::Transport { url: url.to_string(), source }),
+            Err(source) => {
+                return Err(FetchError::Transport {
+                    url: url.to_string(),
+                    source,
+                });
+            }
         };
 
         let status = response.status();
         if status.is_success() {
             return match read_body(response, MAX_PAGE_BYTES).await {
-                Ok(Body { bytes, complete: true }) => Ok(Attempt::Success(bytes)),
-                Ok(Body { complete: false, .. }) => Err(FetchError::PageTooLarge {
+                Ok(Body {
+                    bytes,
+                    complete: true,
+                }) => Ok(Attempt::Success(bytes)),
+                Ok(Body {
+                    complete: false, ..
+                }) => Err(FetchError::PageTooLarge {
                     url: url.to_string(),
                     limit_bytes: MAX_PAGE_BYTES,
                 }),
                 Err(error) if is_transient(&error) => Ok(Attempt::transient(error)),
-                Err(source) => Err(FetchError::Transport { url: url.to_string(), source }),
+                Err(source) => Err(FetchError::Transport {
+                    url: url.to_string(),
+                    source,
+                }),
             };
         }
 
@@ -483,7 +535,7 @@ impl RetailClient {
 enum Attempt {
     Success(Vec<u8>),
     Transient {
-        /// What failed, for the retry log and the final error.
+        /// Description of the failure, for the retry log and the final error.
         failure: String,
         retry_after: Option<Duration>,
     },
@@ -510,11 +562,17 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Body
         if bytes.len() + chunk.len() > limit {
             let room = limit - bytes.len();
             bytes.extend_from_slice(&chunk[..room]);
-            return Ok(Body { bytes, complete: false });
+            return Ok(Body {
+                bytes,
+                complete: false,
+            });
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Body { bytes, complete: true })
+    Ok(Body {
+        bytes,
+        complete: true,
+    })
 }
 
 /// True for failures that may pass on their own: timeouts, refused or reset
@@ -526,7 +584,9 @@ fn is_transient(error: &reqwest::Error) -> bool {
 /// Returns the wait before retry number `attempt` (1 for the first retry):
 /// [`INITIAL_BACKOFF`] doubled for each earlier retry, at most [`MAX_BACKOFF`].
 fn backoff_before_retry(attempt: u32) -> Duration {
-    let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
     INITIAL_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
@@ -541,7 +601,11 @@ fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = DateTime::parse_from_rfc2822(value).ok()?;
-    Some((date.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (date.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Returns the start of an error body on one line, cut at `max_bytes` on a character
@@ -566,7 +630,10 @@ fn escape_odata_string(value: &str) -> String {
 
 /// True for names such as `eastus2` or `swedencentral`.
 fn is_arm_region_name(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
 }
 
 fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
@@ -576,7 +643,9 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
     };
     let url = Url::parse(value).map_err(|error| invalid(error.to_string()))?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("it has a query or fragment, which the client sets itself".to_owned()));
+        return Err(invalid(
+            "it has a query or fragment, which the client sets itself".to_owned(),
+        ));
     }
     check_scheme(&url).map_err(invalid)?;
     Ok(url)
@@ -634,7 +703,10 @@ mod tests {
             ("http://10.0.0.1/api/retail/prices", false),
             ("ftp://prices.azure.com/api/retail/prices", false),
             ("prices.azure.com/api/retail/prices", false),
-            ("https://prices.azure.com/api/retail/prices?api-version=1", false),
+            (
+                "https://prices.azure.com/api/retail/prices?api-version=1",
+                false,
+            ),
         ];
         for (base_url, accepted) in cases {
             let result = RetailClient::new(options(base_url));
@@ -648,10 +720,15 @@ mod tests {
     #[test]
     fn region_names_are_checked() {
         for region in ["EastUS2", "east us", "", "eastus2'"] {
-            let error = RetailClient::new(RetailClientOptions::for_regions([region])).unwrap_err();
-            assert!(matches!(error, ConfigError::InvalidRegion { .. }), "{region}: {error}");
+            let error = RetailClient::new(RetailClientOptions::for_regions([region]))
+                .expect_err("the options are rejected");
+            assert!(
+                matches!(error, ConfigError::InvalidRegion { .. }),
+                "{region}: {error}"
+            );
         }
-        let error = RetailClient::new(RetailClientOptions::for_regions(Vec::<String>::new())).unwrap_err();
+        let error = RetailClient::new(RetailClientOptions::for_regions(Vec::<String>::new()))
+            .expect_err("the options are rejected");
         assert!(matches!(error, ConfigError::NoRegions), "{error}");
     }
 
@@ -661,14 +738,14 @@ mod tests {
             request_timeout: Duration::ZERO,
             ..options(DEFAULT_BASE_URL)
         };
-        let error = RetailClient::new(zero_timeout).unwrap_err();
+        let error = RetailClient::new(zero_timeout).expect_err("the options are rejected");
         assert!(error.to_string().contains("request_timeout"), "{error}");
 
         let zero_pages = RetailClientOptions {
             max_pages: 0,
             ..options(DEFAULT_BASE_URL)
         };
-        let error = RetailClient::new(zero_pages).unwrap_err();
+        let error = RetailClient::new(zero_pages).expect_err("the options are rejected");
         assert!(error.to_string().contains("max_pages"), "{error}");
     }
 
@@ -696,17 +773,26 @@ mod tests {
             ..options(DEFAULT_BASE_URL)
         })
         .expect("valid options");
-        assert!(client.filter_for("eastus2").starts_with("serviceName eq 'O''Brien Models' and"));
+        assert!(
+            client
+                .filter_for("eastus2")
+                .starts_with("serviceName eq 'O''Brien Models' and")
+        );
     }
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2026-01-11T08:49:37Z").expect("date").with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-01-11T08:49:37Z")
+            .expect("date")
+            .with_timezone(&Utc);
         let cases = [
             ("1", Some(Duration::from_secs(1))),
             (" 120 ", Some(Duration::from_secs(120))),
             ("0", Some(Duration::ZERO)),
-            ("Sun, 11 Jan 2026 08:49:47 GMT", Some(Duration::from_secs(10))),
+            (
+                "Sun, 11 Jan 2026 08:49:47 GMT",
+                Some(Duration::from_secs(10)),
+            ),
             ("Sun, 11 Jan 2026 08:49:30 GMT", Some(Duration::ZERO)),
             ("soon", None),
             ("-1", None),
@@ -733,7 +819,10 @@ mod tests {
         let snippet = body_snippet(body.as_bytes(), 5);
         assert_eq!(snippet, "éé…");
 
-        assert_eq!(body_snippet(b"{\"error\":\n  \"bad\"}", 100), "{\"error\": \"bad\"}");
+        assert_eq!(
+            body_snippet(b"{\"error\":\n  \"bad\"}", 100),
+            "{\"error\": \"bad\"}"
+        );
         assert_eq!(body_snippet(b"  ", 100), "(empty body)");
     }
 }
