@@ -25,7 +25,7 @@ pub fn as_of() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// The fetch time a batch label (`2025-08-25`) names, at midnight UTC.
+/// Returns the fetch time a batch label (`2025-08-25`) names, at midnight UTC.
 fn batch_time(label: &str) -> DateTime<Utc> {
     chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d")
         .ok()
@@ -57,7 +57,9 @@ pub fn bundled_batches() -> Result<Vec<(String, Vec<RetailItem>)>, SnapshotError
 /// Builds the catalog from the bundled snapshot.
 pub fn bundled_catalog() -> Result<Catalog, SnapshotError> {
     let batches = bundled_batches()?;
-    Ok(Catalog::build(batches.into_iter().map(|(label, items)| (batch_time(&label), items))))
+    Ok(Catalog::build(
+        batches.into_iter().map(|(label, items)| (batch_time(&label), items)),
+    ))
 }
 
 /// Parses snapshot text: `#batch <label>` lines, each followed by its rows.
@@ -68,7 +70,10 @@ pub fn parse_batches(text: &str) -> Result<Vec<(String, Vec<RetailItem>)>, Snaps
     for line in text.lines() {
         if let Some(next) = line.strip_prefix("#batch ") {
             if !rows.is_empty() {
-                let items = parse_items(&rows).map_err(|source| SnapshotError::Rows { batch: label.clone(), source })?;
+                let items = parse_items(&rows).map_err(|source| SnapshotError::Rows {
+                    batch: label.clone(),
+                    source,
+                })?;
                 batches.push((label, items));
                 rows.clear();
             }
@@ -79,7 +84,10 @@ pub fn parse_batches(text: &str) -> Result<Vec<(String, Vec<RetailItem>)>, Snaps
         rows.push('\n');
     }
     if !rows.is_empty() {
-        let items = parse_items(&rows).map_err(|source| SnapshotError::Rows { batch: label.clone(), source })?;
+        let items = parse_items(&rows).map_err(|source| SnapshotError::Rows {
+            batch: label.clone(),
+            source,
+        })?;
         batches.push((label, items));
     }
     Ok(batches)

@@ -40,7 +40,10 @@ fn token_rows_are_at_least_99_percent_classified() {
             match classify(item) {
                 Ok(MeterClass::Token(_) | MeterClass::NonInference { .. }) => file_classified += 1,
                 Ok(other) => {
-                    reasons.entry(format!("not a token class: {other:?}")).or_default().push(item.meter_name.clone());
+                    reasons
+                        .entry(format!("not a token class: {other:?}"))
+                        .or_default()
+                        .push(item.meter_name.clone());
                 }
                 Err(reason) => reasons.entry(reason).or_default().push(item.meter_name.clone()),
             }
@@ -53,12 +56,20 @@ fn token_rows_are_at_least_99_percent_classified() {
         let mut unique = meters.clone();
         unique.sort();
         unique.dedup();
-        println!("rejected {} ({} rows): {reason}: {:?}", unique.len(), meters.len(), &unique[..unique.len().min(6)]);
+        println!(
+            "rejected {} ({} rows): {reason}: {:?}",
+            unique.len(),
+            meters.len(),
+            &unique[..unique.len().min(6)]
+        );
     }
     let share = classified as f64 / total as f64 * 100.0;
     println!("all fixtures: {classified} of {total} token-priced rows classified ({share:.2}%)");
     assert!(total > 10_000, "expected every fixture row to be read, got {total}");
-    assert!(classified * 100 >= total * 99, "only {classified} of {total} token-priced rows classified");
+    assert!(
+        classified * 100 >= total * 99,
+        "only {classified} of {total} token-priced rows classified"
+    );
 }
 
 /// Two meters of one file that classify to the same key would mean one of them was
@@ -72,7 +83,13 @@ fn no_two_meters_share_a_key_in_one_region() {
             if let Ok(MeterClass::Token(meter)) = classify(item) {
                 let key = format!(
                     "{} {} {:?} {:?} {:?} {:?} {:?}",
-                    item.arm_region_name, meter.model, meter.deployment_type, meter.tier, meter.kind, meter.context_band, item.effective_start_date
+                    item.arm_region_name,
+                    meter.model,
+                    meter.deployment_type,
+                    meter.tier,
+                    meter.kind,
+                    meter.context_band,
+                    item.effective_start_date
                 );
                 if std::env::var("DUMP_METERS").is_ok() && item.arm_region_name == "eastus2" {
                     println!("{:50} => {key} {}", item.meter_name, meter.price_per_million);

@@ -20,7 +20,15 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// (region, model reference, deployment type, tier, input, cached input, output); "-" where Azure has no meter.
-type Row = (&'static str, &'static str, DeploymentType, Tier, &'static str, &'static str, &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    DeploymentType,
+    Tier,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 const TABLE: &[Row] = &[
     // gpt-4o 2024-05-13 has no cached-input meter.
@@ -28,41 +36,209 @@ const TABLE: &[Row] = &[
     ("eastus2", "gpt-4o-2024-05-13", DataZone, Standard, "5.5", "-", "16.5"),
     ("eastus2", "gpt-4o-2024-05-13", Regional, Standard, "5.5", "-", "16.5"),
     ("eastus2", "gpt-4o-2024-05-13", Global, Batch, "2.5", "-", "7.5"),
-    ("swedencentral", "gpt-4o-2024-05-13", Regional, Standard, "6.05", "-", "18.15"),
+    (
+        "swedencentral",
+        "gpt-4o-2024-05-13",
+        Regional,
+        Standard,
+        "6.05",
+        "-",
+        "18.15",
+    ),
     ("eastus2", "gpt-4o-2024-08-06", Global, Standard, "2.5", "1.25", "10"),
-    ("eastus2", "gpt-4o-2024-08-06", DataZone, Standard, "2.75", "1.375", "11"),
-    ("eastus2", "gpt-4o-2024-08-06", Regional, Standard, "2.75", "1.375", "11"),
+    (
+        "eastus2",
+        "gpt-4o-2024-08-06",
+        DataZone,
+        Standard,
+        "2.75",
+        "1.375",
+        "11",
+    ),
+    (
+        "eastus2",
+        "gpt-4o-2024-08-06",
+        Regional,
+        Standard,
+        "2.75",
+        "1.375",
+        "11",
+    ),
     ("eastus2", "gpt-4o-2024-08-06", Global, Batch, "1.25", "-", "5"),
     ("eastus2", "gpt-4o-2024-08-06", DataZone, Batch, "1.375", "-", "5.5"),
-    ("swedencentral", "gpt-4o-2024-08-06", Regional, Standard, "2.75", "1.513", "11"),
+    (
+        "swedencentral",
+        "gpt-4o-2024-08-06",
+        Regional,
+        Standard,
+        "2.75",
+        "1.513",
+        "11",
+    ),
     ("eastus2", "gpt-4o-2024-11-20", Global, Standard, "2.5", "1.25", "10"),
-    ("eastus2", "gpt-4o-2024-11-20", DataZone, Standard, "2.75", "1.375", "11"),
-    ("eastus2", "gpt-4o-2024-11-20", Regional, Standard, "2.75", "1.375", "11"),
+    (
+        "eastus2",
+        "gpt-4o-2024-11-20",
+        DataZone,
+        Standard,
+        "2.75",
+        "1.375",
+        "11",
+    ),
+    (
+        "eastus2",
+        "gpt-4o-2024-11-20",
+        Regional,
+        Standard,
+        "2.75",
+        "1.375",
+        "11",
+    ),
     ("eastus2", "gpt-4o-2024-11-20", Global, Batch, "1.25", "-", "5"),
-    ("swedencentral", "gpt-4o-2024-11-20", Global, Standard, "2.5", "1.25", "10"),
-    ("swedencentral", "gpt-4o-2024-11-20", Regional, Standard, "3.025", "1.513", "12.1"),
-    ("swedencentral", "gpt-4o-2024-11-20", DataZone, Batch, "1.375", "-", "5.5"),
-    ("eastus2", "gpt-4o-mini-2024-07-18", Global, Standard, "0.15", "0.075", "0.6"),
-    ("eastus2", "gpt-4o-mini-2024-07-18", DataZone, Standard, "0.165", "0.083", "0.66"),
-    ("eastus2", "gpt-4o-mini-2024-07-18", Regional, Standard, "0.165", "0.083", "0.66"),
+    (
+        "swedencentral",
+        "gpt-4o-2024-11-20",
+        Global,
+        Standard,
+        "2.5",
+        "1.25",
+        "10",
+    ),
+    (
+        "swedencentral",
+        "gpt-4o-2024-11-20",
+        Regional,
+        Standard,
+        "3.025",
+        "1.513",
+        "12.1",
+    ),
+    (
+        "swedencentral",
+        "gpt-4o-2024-11-20",
+        DataZone,
+        Batch,
+        "1.375",
+        "-",
+        "5.5",
+    ),
+    (
+        "eastus2",
+        "gpt-4o-mini-2024-07-18",
+        Global,
+        Standard,
+        "0.15",
+        "0.075",
+        "0.6",
+    ),
+    (
+        "eastus2",
+        "gpt-4o-mini-2024-07-18",
+        DataZone,
+        Standard,
+        "0.165",
+        "0.083",
+        "0.66",
+    ),
+    (
+        "eastus2",
+        "gpt-4o-mini-2024-07-18",
+        Regional,
+        Standard,
+        "0.165",
+        "0.083",
+        "0.66",
+    ),
     ("eastus2", "gpt-4o-mini-2024-07-18", Global, Batch, "0.075", "-", "0.3"),
-    ("eastus2", "gpt-4o-mini-2024-07-18", DataZone, Batch, "0.083", "-", "0.33"),
-    ("swedencentral", "gpt-4o-mini-2024-07-18", Regional, Standard, "0.165", "0.091", "0.66"),
+    (
+        "eastus2",
+        "gpt-4o-mini-2024-07-18",
+        DataZone,
+        Batch,
+        "0.083",
+        "-",
+        "0.33",
+    ),
+    (
+        "swedencentral",
+        "gpt-4o-mini-2024-07-18",
+        Regional,
+        Standard,
+        "0.165",
+        "0.091",
+        "0.66",
+    ),
     ("eastus2", "o1-2024-12-17", Global, Standard, "15", "7.5", "60"),
     ("eastus2", "o1-2024-12-17", DataZone, Standard, "16.5", "8.25", "66"),
     ("eastus2", "o1-2024-12-17", Regional, Standard, "16.5", "8.25", "66"),
     ("eastus2", "o1-2024-12-17", Global, Batch, "7.5", "-", "30"),
-    ("swedencentral", "o1-2024-12-17", Regional, Standard, "18.15", "9.075", "72.6"),
+    (
+        "swedencentral",
+        "o1-2024-12-17",
+        Regional,
+        Standard,
+        "18.15",
+        "9.075",
+        "72.6",
+    ),
     ("eastus2", "o3-mini-2025-01-31", Global, Standard, "1.1", "0.55", "4.4"),
-    ("eastus2", "o3-mini-2025-01-31", DataZone, Standard, "1.21", "0.605", "4.84"),
-    ("eastus2", "o3-mini-2025-01-31", Regional, Standard, "1.21", "0.605", "4.84"),
+    (
+        "eastus2",
+        "o3-mini-2025-01-31",
+        DataZone,
+        Standard,
+        "1.21",
+        "0.605",
+        "4.84",
+    ),
+    (
+        "eastus2",
+        "o3-mini-2025-01-31",
+        Regional,
+        Standard,
+        "1.21",
+        "0.605",
+        "4.84",
+    ),
     ("eastus2", "o3-mini-2025-01-31", DataZone, Batch, "0.605", "-", "2.42"),
-    ("swedencentral", "o3-mini-2025-01-31", Regional, Standard, "1.331", "0.666", "5.324"),
+    (
+        "swedencentral",
+        "o3-mini-2025-01-31",
+        Regional,
+        Standard,
+        "1.331",
+        "0.666",
+        "5.324",
+    ),
     ("eastus2", "o4-mini-2025-04-16", Global, Standard, "1.1", "0.275", "4.4"),
-    ("eastus2", "o4-mini-2025-04-16", DataZone, Standard, "1.21", "0.303", "4.84"),
-    ("eastus2", "o4-mini-2025-04-16", Regional, Standard, "1.21", "0.303", "4.84"),
+    (
+        "eastus2",
+        "o4-mini-2025-04-16",
+        DataZone,
+        Standard,
+        "1.21",
+        "0.303",
+        "4.84",
+    ),
+    (
+        "eastus2",
+        "o4-mini-2025-04-16",
+        Regional,
+        Standard,
+        "1.21",
+        "0.303",
+        "4.84",
+    ),
     ("eastus2", "o4-mini-2025-04-16", Global, Batch, "0.55", "-", "2.2"),
-    ("swedencentral", "o4-mini-2025-04-16", Regional, Standard, "1.331", "0.333", "5.324"),
+    (
+        "swedencentral",
+        "o4-mini-2025-04-16",
+        Regional,
+        Standard,
+        "1.331",
+        "0.333",
+        "5.324",
+    ),
     ("eastus2", "gpt-4.1", Global, Standard, "2", "0.5", "8"),
     ("eastus2", "gpt-4.1", DataZone, Standard, "2.2", "0.55", "8.8"),
     ("eastus2", "gpt-4.1", Regional, Standard, "2.2", "0.55", "8.8"),
@@ -72,12 +248,28 @@ const TABLE: &[Row] = &[
     ("eastus2", "gpt-4.1-mini", DataZone, Standard, "0.44", "0.11", "1.76"),
     ("eastus2", "gpt-4.1-mini", Regional, Standard, "0.44", "0.11", "1.76"),
     ("eastus2", "gpt-4.1-mini", DataZone, Batch, "0.22", "-", "0.88"),
-    ("swedencentral", "gpt-4.1-mini", Regional, Standard, "0.484", "0.121", "1.936"),
+    (
+        "swedencentral",
+        "gpt-4.1-mini",
+        Regional,
+        Standard,
+        "0.484",
+        "0.121",
+        "1.936",
+    ),
     ("eastus2", "gpt-4.1-nano", Global, Standard, "0.1", "0.025", "0.4"),
     ("eastus2", "gpt-4.1-nano", DataZone, Standard, "0.11", "0.028", "0.44"),
     ("eastus2", "gpt-4.1-nano", Regional, Standard, "0.11", "0.028", "0.44"),
     ("eastus2", "gpt-4.1-nano", Global, Batch, "0.05", "-", "0.2"),
-    ("swedencentral", "gpt-4.1-nano", Regional, Standard, "0.121", "0.031", "0.484"),
+    (
+        "swedencentral",
+        "gpt-4.1-nano",
+        Regional,
+        Standard,
+        "0.121",
+        "0.031",
+        "0.484",
+    ),
     ("eastus2", "gpt-5", Global, Standard, "1.25", "0.125", "10"),
     ("eastus2", "gpt-5", DataZone, Standard, "1.375", "0.1375", "11"),
     ("eastus2", "gpt-5", Global, Batch, "0.625", "0.0625", "5"),
@@ -87,7 +279,15 @@ const TABLE: &[Row] = &[
     ("swedencentral", "gpt-5-mini", Global, Batch, "0.125", "0.0125", "1"),
     ("eastus2", "gpt-5-nano", Global, Standard, "0.05", "0.005", "0.4"),
     ("eastus2", "gpt-5-nano", DataZone, Standard, "0.055", "0.0055", "0.44"),
-    ("swedencentral", "gpt-5-nano", DataZone, Batch, "0.0275", "0.00275", "0.22"),
+    (
+        "swedencentral",
+        "gpt-5-nano",
+        DataZone,
+        Batch,
+        "0.0275",
+        "0.00275",
+        "0.22",
+    ),
     ("eastus2", "gpt-5-pro", Global, Standard, "15", "-", "120"),
     ("eastus2", "gpt-5-pro", DataZone, Standard, "16.5", "-", "132"),
     ("swedencentral", "gpt-5-pro", Global, Batch, "7.5", "-", "60"),
@@ -115,15 +315,33 @@ fn key_model_prices_match_retail_rows() {
                 continue;
             }
         };
-        let text = |kind| quote.prices.get(&kind).map_or("-".to_owned(), |price| price.normalize().to_string());
-        let found = (text(TokenKind::Input), text(TokenKind::CachedInput), text(TokenKind::Output));
+        let text = |kind| {
+            quote
+                .prices
+                .get(&kind)
+                .map_or("-".to_owned(), |price| price.normalize().to_string())
+        };
+        let found = (
+            text(TokenKind::Input),
+            text(TokenKind::CachedInput),
+            text(TokenKind::Output),
+        );
         let expected = ((*input).to_owned(), (*cached).to_owned(), (*output).to_owned());
         if found != expected {
-            failures.push(format!("{label}: expected {expected:?}, found {found:?} from {:?}", quote.meters));
+            failures.push(format!(
+                "{label}: expected {expected:?}, found {found:?} from {:?}",
+                quote.meters
+            ));
         }
     }
     println!("checked {} price keys", TABLE.len());
-    assert!(failures.is_empty(), "{} of {} keys wrong:\n{}", failures.len(), TABLE.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} keys wrong:\n{}",
+        failures.len(),
+        TABLE.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -140,12 +358,16 @@ fn price_in_force_follows_history() {
     };
     // The 2025-08-25 data lists 0.005 / 0.015 per 1K from 2024-06-01; the 2026-08-15 data
     // lists 0.0055 / 0.0165 per 1K from 2025-09-01.
-    let before = catalog.price(&query("2025-06-15T00:00:00Z")).expect("priced before the change");
+    let before = catalog
+        .price(&query("2025-06-15T00:00:00Z"))
+        .expect("priced before the change");
     assert_eq!(before.prices[&TokenKind::Input].to_string(), "5");
     assert_eq!(before.prices[&TokenKind::Output].to_string(), "15");
     assert_eq!(before.effective_from, at("2024-06-01T00:00:00Z"));
 
-    let after = catalog.price(&query("2025-09-01T00:00:00Z")).expect("priced after the change");
+    let after = catalog
+        .price(&query("2025-09-01T00:00:00Z"))
+        .expect("priced after the change");
     assert_eq!(after.prices[&TokenKind::Input].to_string(), "5.5");
     assert_eq!(after.prices[&TokenKind::Output].to_string(), "16.5");
     assert_eq!(after.effective_from, at("2025-09-01T00:00:00Z"));

@@ -71,9 +71,7 @@ impl StandIn {
             .expect("bind the loopback address");
         let address = listener.local_addr().expect("local address");
         let script = Arc::new(Script::default());
-        let app = Router::new()
-            .route(PATH, get(serve_reply))
-            .with_state(script.clone());
+        let app = Router::new().route(PATH, get(serve_reply)).with_state(script.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self {
             base_url: format!("http://{address}{PATH}"),
@@ -82,11 +80,7 @@ impl StandIn {
     }
 
     fn push(&self, reply: Reply) {
-        self.script
-            .replies
-            .lock()
-            .expect("script lock")
-            .push_back(reply);
+        self.script.replies.lock().expect("script lock").push_back(reply);
     }
 
     fn queries(&self) -> Vec<String> {
@@ -127,11 +121,7 @@ async fn serve_reply(State(script): State<Arc<Script>>, RawQuery(query): RawQuer
         }
     };
     let Some(reply) = reply else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the stand-in has no scripted reply",
-        )
-            .into_response();
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the stand-in has no scripted reply").into_response();
     };
 
     let mut response = (reply.status, reply.body).into_response();
@@ -207,9 +197,7 @@ fn meter_ids(items: &[RetailItem]) -> Vec<&str> {
 }
 
 fn decode_query(query: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
 
 fn client(options: RetailClientOptions) -> RetailClient {
@@ -232,10 +220,7 @@ async fn pages_follow_next_links() {
     stand_in.push(Reply::ok(page_body(&page_2, Some(&link_3))));
     stand_in.push(Reply::ok(page_body(&page_3, None)));
 
-    let outcome = client(stand_in.options())
-        .fetch()
-        .await
-        .expect("fetch succeeds");
+    let outcome = client(stand_in.options()).fetch().await.expect("fetch succeeds");
 
     let expected = parse_rows(&openai);
     assert_eq!(outcome.pages, 3);
@@ -252,11 +237,7 @@ async fn pages_follow_next_links() {
             ("$filter".to_owned(), EASTUS2_FILTER.to_owned()),
         ]
     );
-    assert!(
-        !queries[0].contains('+'),
-        "spaces are sent as %20: {}",
-        queries[0]
-    );
+    assert!(!queries[0].contains('+'), "spaces are sent as %20: {}", queries[0]);
     assert_eq!(
         Some(queries[1].as_str()),
         link_2.split_once('?').map(|(_, query)| query)
@@ -301,13 +282,12 @@ async fn regions_are_fetched_in_order() {
 #[tokio::test]
 async fn pre_rename_service_name_is_sent() {
     let stand_in = StandIn::start().await;
-    let rows: Vec<String> =
-        read_fixture("cognitive_services_azure_openai_all_regions_2025-08-25.ndjson")
-            .lines()
-            .filter(|line| line.contains(r#""armRegionName": "eastus2""#))
-            .take(3)
-            .map(str::to_owned)
-            .collect();
+    let rows: Vec<String> = read_fixture("cognitive_services_azure_openai_all_regions_2025-08-25.ndjson")
+        .lines()
+        .filter(|line| line.contains(r#""armRegionName": "eastus2""#))
+        .take(3)
+        .map(str::to_owned)
+        .collect();
     assert_eq!(rows.len(), 3, "the fixture has eastus2 rows");
     stand_in.push(Reply::ok(page_body(&rows, None)));
     let options = RetailClientOptions {
@@ -337,15 +317,9 @@ async fn next_link_loop_is_rejected() {
     stand_in.push(Reply::ok(page_body(&rows[..1], Some(&link))));
     stand_in.push(Reply::ok(page_body(&rows[1..], Some(&link))));
 
-    let error = client(stand_in.options())
-        .fetch()
-        .await
-        .expect_err("the fetch fails");
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
 
-    assert!(
-        matches!(error, FetchError::NextLinkLoop { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, FetchError::NextLinkLoop { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains(&link), "{message}");
     assert!(message.contains(EASTUS2_FILTER), "{message}");
@@ -362,15 +336,9 @@ async fn next_link_back_to_first_page_is_rejected() {
     );
     stand_in.push(Reply::ok(page_body(&rows, Some(&first_url))));
 
-    let error = client(stand_in.options())
-        .fetch()
-        .await
-        .expect_err("the fetch fails");
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
 
-    assert!(
-        matches!(error, FetchError::NextLinkLoop { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, FetchError::NextLinkLoop { .. }), "{error:?}");
     assert_eq!(stand_in.queries().len(), 1);
 }
 
@@ -378,14 +346,8 @@ async fn next_link_back_to_first_page_is_rejected() {
 async fn page_limit_is_enforced() {
     let stand_in = StandIn::start().await;
     let rows = openai_rows(3);
-    stand_in.push(Reply::ok(page_body(
-        &rows[..1],
-        Some(&stand_in.next_link(1)),
-    )));
-    stand_in.push(Reply::ok(page_body(
-        &rows[1..2],
-        Some(&stand_in.next_link(2)),
-    )));
+    stand_in.push(Reply::ok(page_body(&rows[..1], Some(&stand_in.next_link(1)))));
+    stand_in.push(Reply::ok(page_body(&rows[1..2], Some(&stand_in.next_link(2)))));
     stand_in.push(Reply::ok(page_body(&rows[2..], None)));
     let options = RetailClientOptions {
         max_pages: 2,
@@ -407,10 +369,7 @@ async fn empty_first_page_names_the_filter() {
     let stand_in = StandIn::start().await;
     stand_in.push(Reply::ok(read_fixture("empty_response_2026-01-11.json")));
 
-    let error = client(stand_in.options())
-        .fetch()
-        .await
-        .expect_err("the fetch fails");
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
 
     assert!(matches!(error, FetchError::NoRows { .. }), "{error:?}");
     assert!(error.to_string().contains(EASTUS2_FILTER), "{error}");
@@ -426,10 +385,7 @@ async fn euro_prices_are_requested() {
         .iter()
         .map(|row| row.replace(r#""currencyCode": "USD""#, r#""currencyCode": "EUR""#))
         .collect();
-    assert!(
-        rows.iter()
-            .all(|row| row.contains(r#""currencyCode": "EUR""#))
-    );
+    assert!(rows.iter().all(|row| row.contains(r#""currencyCode": "EUR""#)));
     stand_in.push(Reply::ok(page_body(&rows, None)));
     let options = RetailClientOptions {
         currency: "EUR".parse().expect("valid code"),
@@ -458,10 +414,7 @@ async fn currency_mismatch_is_rejected() {
 
     let error = client(options).fetch().await.expect_err("the fetch fails");
 
-    assert!(
-        matches!(error, FetchError::CurrencyMismatch { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, FetchError::CurrencyMismatch { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains("'USD'"), "{message}");
     assert!(message.contains("EUR was requested"), "{message}");
@@ -503,16 +456,10 @@ async fn retry_after_beyond_budget_fails_at_once() {
     });
 
     let started = Instant::now();
-    let error = client(stand_in.options())
-        .fetch()
-        .await
-        .expect_err("the fetch fails");
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
     let elapsed = started.elapsed();
 
-    assert!(
-        matches!(error, FetchError::RetryAfterExceedsBudget { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, FetchError::RetryAfterExceedsBudget { .. }), "{error:?}");
     assert!(error.to_string().contains("120s"), "{error}");
     assert!(error.is_retryable());
     assert_eq!(stand_in.queries().len(), 1);
@@ -526,10 +473,7 @@ async fn retry_after_beyond_budget_fails_at_once() {
 async fn server_error_is_retried() {
     let stand_in = StandIn::start().await;
     let rows = openai_rows(2);
-    stand_in.push(Reply::status(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "upstream failure",
-    ));
+    stand_in.push(Reply::status(StatusCode::INTERNAL_SERVER_ERROR, "upstream failure"));
     stand_in.push(Reply::ok(page_body(&rows, None)));
 
     let outcome = client(stand_in.options())
@@ -545,10 +489,7 @@ async fn server_error_is_retried() {
 #[tokio::test]
 async fn persistent_server_error_exhausts_budget() {
     let stand_in = StandIn::start().await;
-    stand_in.push(Reply::status(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "upstream failure",
-    ));
+    stand_in.push(Reply::status(StatusCode::INTERNAL_SERVER_ERROR, "upstream failure"));
     let options = RetailClientOptions {
         retry_budget: Duration::from_secs(2),
         ..stand_in.options()
@@ -558,10 +499,7 @@ async fn persistent_server_error_exhausts_budget() {
     let error = client(options).fetch().await.expect_err("the fetch fails");
     let elapsed = started.elapsed();
 
-    assert!(
-        matches!(error, FetchError::RetryBudgetExhausted { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, FetchError::RetryBudgetExhausted { .. }), "{error:?}");
     assert!(error.is_retryable());
     let message = error.to_string();
     assert!(message.contains("HTTP 500"), "{message}");
@@ -596,10 +534,7 @@ async fn refused_connection_exhausts_budget() {
     let error = client(options).fetch().await.expect_err("the fetch fails");
 
     assert!(
-        matches!(
-            error,
-            FetchError::RetryBudgetExhausted { attempts: 2.., .. }
-        ),
+        matches!(error, FetchError::RetryBudgetExhausted { attempts: 2.., .. }),
         "{error:?}"
     );
 }
@@ -612,10 +547,7 @@ async fn bad_request_is_not_retried() {
         r#"{"Error":{"Code":"BadRequest","Message":"Invalid OData parameters supplied"}}"#,
     ));
 
-    let error = client(stand_in.options())
-        .fetch()
-        .await
-        .expect_err("the fetch fails");
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
 
     assert!(
         matches!(
@@ -630,9 +562,6 @@ async fn bad_request_is_not_retried() {
     assert!(!error.is_retryable());
     let message = error.to_string();
     assert!(message.contains("HTTP 400"), "{message}");
-    assert!(
-        message.contains("Invalid OData parameters supplied"),
-        "{message}"
-    );
+    assert!(message.contains("Invalid OData parameters supplied"), "{message}");
     assert_eq!(stand_in.queries().len(), 1);
 }

@@ -11,13 +11,18 @@ fn repository() -> PathBuf {
 
 fn fixture_batches() -> Vec<(String, Vec<aoai_catalog::retail::RetailItem>)> {
     let dir = repository().join("tests/fixtures/retail-prices");
-    let read = |name: &str| parse_items(&std::fs::read_to_string(dir.join(name)).expect("fixture readable")).expect("fixture parses");
+    let read = |name: &str| {
+        parse_items(&std::fs::read_to_string(dir.join(name)).expect("fixture readable")).expect("fixture parses")
+    };
     let mut recent = Vec::new();
     for region in ["eastus2", "swedencentral", "westeurope"] {
         recent.extend(read(&format!("foundry_models_{region}_2026-08-15.json")));
     }
     vec![
-        ("2025-08-25".to_owned(), read("cognitive_services_azure_openai_all_regions_2025-08-25.ndjson")),
+        (
+            "2025-08-25".to_owned(),
+            read("cognitive_services_azure_openai_all_regions_2025-08-25.ndjson"),
+        ),
         ("2026-08-15".to_owned(), recent),
     ]
 }
@@ -33,7 +38,10 @@ fn snapshot_matches_fixtures() {
         return;
     }
     let bundled = snapshot::bundled_text().expect("bundled snapshot reads");
-    assert!(bundled == expected, "bundled snapshot differs from the fixtures; run UPDATE_SNAPSHOT=1 cargo test -p aoai-catalog --test snapshot");
+    assert!(
+        bundled == expected,
+        "bundled snapshot differs from the fixtures; run UPDATE_SNAPSHOT=1 cargo test -p aoai-catalog --test snapshot"
+    );
 }
 
 #[test]
@@ -42,7 +50,12 @@ fn bundled_catalog_has_every_region() {
     let stats = catalog.stats();
     println!("bundled catalog: {stats:?}");
     // 40 regions in the 2025 data, less usgovtexas (no token meters) and the empty region of the free meter.
-    assert_eq!(catalog.regions().count(), 38, "regions: {:?}", catalog.regions().collect::<Vec<_>>());
+    assert_eq!(
+        catalog.regions().count(),
+        38,
+        "regions: {:?}",
+        catalog.regions().collect::<Vec<_>>()
+    );
     assert!(stats.token_prices > 7_500, "{stats:?}");
     assert!(stats.rejected * 100 < stats.rows, "{stats:?}");
 }

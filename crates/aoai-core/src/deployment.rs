@@ -15,7 +15,7 @@ pub struct ParseError {
     pub expected: &'static str,
 }
 
-/// Where Azure processes a deployment's requests, which sets its price.
+/// The scope of regions that process a deployment's requests, which sets its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeploymentType {
@@ -157,7 +157,12 @@ mod tests {
             ("DataZone", DeploymentType::DataZone, None, false),
             ("regional", DeploymentType::Regional, None, false),
             ("GlobalStandard", DeploymentType::Global, Some(Tier::Standard), false),
-            ("DataZoneStandard", DeploymentType::DataZone, Some(Tier::Standard), false),
+            (
+                "DataZoneStandard",
+                DeploymentType::DataZone,
+                Some(Tier::Standard),
+                false,
+            ),
             ("Standard", DeploymentType::Regional, Some(Tier::Standard), false),
             ("GlobalBatch", DeploymentType::Global, Some(Tier::Batch), false),
             ("DataZoneBatch", DeploymentType::DataZone, Some(Tier::Batch), false),

@@ -1,7 +1,7 @@
 //! Domain types shared by every aoai-meter binary.
 //!
 //! Prices are exact decimals per 1,000,000 tokens and costs are exact decimals in the
-//! price's currency; no type in this crate holds money as a float.
+//! price's currency; no type in this crate stores money as a float.
 
 mod deployment;
 mod model;

@@ -23,7 +23,7 @@ pub enum UsageError {
 }
 
 impl UsageError {
-    /// A short machine-readable reason, used as a key in data-quality counts.
+    /// Returns a short machine-readable reason, used as a key in data-quality counts.
     pub fn reason(&self) -> &'static str {
         match self {
             Self::CachedExceedsInput { .. } => "cached_exceeds_input",
@@ -115,9 +115,7 @@ fn charge(tokens: u64, price: Option<Price>, kind: TokenKind) -> Result<Decimal,
         return Ok(Decimal::ZERO);
     }
     let price = price.ok_or(CostError::MissingPrice(kind))?;
-    let product = Decimal::from(tokens)
-        .checked_mul(price)
-        .ok_or(CostError::Overflow)?;
+    let product = Decimal::from(tokens).checked_mul(price).ok_or(CostError::Overflow)?;
     product
         .checked_div(Decimal::from(PER_TOKENS))
         .ok_or(CostError::Overflow)
@@ -182,7 +180,13 @@ mod tests {
             reasoning: 0,
         };
         let error = CostBreakdown::compute(&cached, &gpt4o_global()).unwrap_err();
-        assert_eq!(error, CostError::Usage(UsageError::CachedExceedsInput { cached: 20646, input: 7 }));
+        assert_eq!(
+            error,
+            CostError::Usage(UsageError::CachedExceedsInput {
+                cached: 20646,
+                input: 7
+            })
+        );
 
         let reasoning = TokenUsage {
             input: 10,
@@ -191,11 +195,17 @@ mod tests {
             reasoning: 6,
         };
         let error = CostBreakdown::compute(&reasoning, &gpt4o_global()).unwrap_err();
-        assert_eq!(error, CostError::Usage(UsageError::ReasoningExceedsOutput { reasoning: 6, output: 5 }));
+        assert_eq!(
+            error,
+            CostError::Usage(UsageError::ReasoningExceedsOutput {
+                reasoning: 6,
+                output: 5
+            })
+        );
     }
 
     #[test]
-    fn missing_cached_price_is_an_error_not_input_price() {
+    fn missing_cached_price_is_an_error() {
         let prices = TextPrices {
             input: price("5"),
             cached_input: None,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aoai_catalog::retail::{DEFAULT_BASE_URL, RetailClientOptions};
 use aoai_core::Currency;
 
-/// Where prices come from.
+/// The origin of the served prices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     /// The catalog bundled in the binary; no outside host is contacted.
@@ -60,15 +60,23 @@ impl Config {
     /// | `PRICING_CURRENCY` | `USD` | ISO 4217 currency fetched live |
     /// | `PRICING_REFRESH_HOURS` | `24` | hours a live catalog is served before a refresh |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let read = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        let read = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
 
         let port = match read("FUNCTIONS_CUSTOMHANDLER_PORT") {
             None => 7071,
-            Some(value) => value.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| ConfigError {
-                variable: "FUNCTIONS_CUSTOMHANDLER_PORT",
-                value,
-                expected: "a TCP port from 1 to 65535".to_owned(),
-            })?,
+            Some(value) => value
+                .parse::<u16>()
+                .ok()
+                .filter(|port| *port > 0)
+                .ok_or_else(|| ConfigError {
+                    variable: "FUNCTIONS_CUSTOMHANDLER_PORT",
+                    value,
+                    expected: "a TCP port from 1 to 65535".to_owned(),
+                })?,
         };
         let bind = match read("PRICING_BIND") {
             None => IpAddr::from([127, 0, 0, 1]),
@@ -96,7 +104,10 @@ impl Config {
             .map(|region| region.trim().to_ascii_lowercase())
             .filter(|region| !region.is_empty())
             .collect();
-        if let Some(bad) = regions.iter().find(|region| !region.bytes().all(|byte| byte.is_ascii_alphanumeric())) {
+        if let Some(bad) = regions
+            .iter()
+            .find(|region| !region.bytes().all(|byte| byte.is_ascii_alphanumeric()))
+        {
             return Err(ConfigError {
                 variable: "PRICING_REGIONS",
                 value: bad.clone(),
@@ -113,13 +124,15 @@ impl Config {
         };
         let refresh_hours = match read("PRICING_REFRESH_HOURS") {
             None => 24,
-            Some(value) => value.parse::<u64>().ok().filter(|hours| (1..=24 * 365).contains(hours)).ok_or_else(|| {
-                ConfigError {
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|hours| (1..=24 * 365).contains(hours))
+                .ok_or_else(|| ConfigError {
                     variable: "PRICING_REFRESH_HOURS",
                     value,
                     expected: "a whole number of hours from 1 to 8760".to_owned(),
-                }
-            })?,
+                })?,
         };
 
         let mut retail = RetailClientOptions::for_regions(regions);

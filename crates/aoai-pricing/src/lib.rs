@@ -1,4 +1,4 @@
-//! The pricing function: an Azure Functions custom handler that answers Azure OpenAI
+//! The pricing function: an Azure Functions custom handler that serves Azure OpenAI
 //! token prices from the price catalog.
 
 pub mod api;

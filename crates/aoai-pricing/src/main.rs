@@ -18,7 +18,12 @@ async fn main() -> anyhow::Result<()> {
     let prices = Arc::new(PriceSource::from_snapshot(live).context("failed to load the bundled price snapshot")?);
     if live {
         let client = RetailClient::new(config.retail.clone()).context("invalid Retail Prices API settings")?;
-        spawn_refresh(Arc::clone(&prices), client, config.refresh_interval, config.retry_interval);
+        spawn_refresh(
+            Arc::clone(&prices),
+            client,
+            config.refresh_interval,
+            config.retry_interval,
+        );
     }
 
     let address = SocketAddr::new(config.bind, config.port);
@@ -39,7 +44,10 @@ async fn main() -> anyhow::Result<()> {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Resolves on SIGTERM (how the Functions host stops a handler) or Ctrl-C.

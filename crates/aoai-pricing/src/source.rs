@@ -19,7 +19,7 @@ pub struct LoadedCatalog {
     pub as_of: DateTime<Utc>,
 }
 
-/// The catalog that answers requests. Readers take a cheap `Arc` clone, so a refresh
+/// The catalog that serves requests. Readers take a cheap `Arc` clone, so a refresh
 /// swaps the catalog without making any request wait for the fetch.
 #[derive(Debug)]
 pub struct PriceSource {
@@ -59,7 +59,7 @@ impl PriceSource {
         }
     }
 
-    /// The catalog to answer from and whether it is stale.
+    /// Returns the catalog to serve from and whether it is stale.
     pub fn current(&self) -> (Arc<LoadedCatalog>, bool) {
         let loaded = match self.current.read() {
             Ok(guard) => Arc::clone(&guard),

@@ -68,11 +68,26 @@ async fn parameter_forms_select_the_same_key() {
     // Each pair of query strings names one key two ways and must give one answer.
     let pairs = [
         ("model=gpt-4o-2024-08-06", "model=gpt-4o&version=2024-08-06"),
-        ("model=gpt-4o&deployment_type=datazone", "model=gpt-4o&deployment_type=DataZoneStandard"),
-        ("model=gpt-4o&deployment_type=regional", "model=gpt-4o&deployment_type=Standard"),
-        ("model=gpt-4o&deployment_type=global&tier=batch", "model=gpt-4o&deployment_type=GlobalBatch"),
-        ("model=gpt-4o&deployment_type=datazone&tier=batch", "model=gpt-4o&deployment_type=DataZoneBatch"),
-        ("model=gpt-4o&region=EastUS2", "model=gpt-4o&region=eastus2&currency=usd"),
+        (
+            "model=gpt-4o&deployment_type=datazone",
+            "model=gpt-4o&deployment_type=DataZoneStandard",
+        ),
+        (
+            "model=gpt-4o&deployment_type=regional",
+            "model=gpt-4o&deployment_type=Standard",
+        ),
+        (
+            "model=gpt-4o&deployment_type=global&tier=batch",
+            "model=gpt-4o&deployment_type=GlobalBatch",
+        ),
+        (
+            "model=gpt-4o&deployment_type=datazone&tier=batch",
+            "model=gpt-4o&deployment_type=DataZoneBatch",
+        ),
+        (
+            "model=gpt-4o&region=EastUS2",
+            "model=gpt-4o&region=eastus2&currency=usd",
+        ),
         ("model=GPT-4o", "model=gpt-4o&deployment_type=global&tier=standard"),
     ];
     for (left, right) in pairs {
@@ -110,9 +125,14 @@ async fn azure_spellings_are_accepted() {
 
 #[tokio::test]
 async fn regional_price_depends_on_region() {
-    let (_, eastus2) = get(&format!("/api/price?model=gpt-4o-2024-11-20&deployment_type=Standard&{AT}")).await;
-    let (_, sweden) =
-        get(&format!("/api/price?model=gpt-4o-2024-11-20&deployment_type=Standard&region=swedencentral&{AT}")).await;
+    let (_, eastus2) = get(&format!(
+        "/api/price?model=gpt-4o-2024-11-20&deployment_type=Standard&{AT}"
+    ))
+    .await;
+    let (_, sweden) = get(&format!(
+        "/api/price?model=gpt-4o-2024-11-20&deployment_type=Standard&region=swedencentral&{AT}"
+    ))
+    .await;
     assert_eq!(eastus2["input"], "2.75");
     assert_eq!(sweden["input"], "3.025");
     assert_eq!(sweden["cached_input"], "1.513");
@@ -135,7 +155,8 @@ async fn context_band_defaults_to_short() {
 #[tokio::test]
 async fn past_time_answers_past_price() {
     let (_, before) = get("/api/price?model=gpt-4o-2024-05-13&deployment_type=regional&at=2025-06-01T00:00:00Z").await;
-    let (_, after) = get("/api/price?model=gpt-4o-2024-05-13&deployment_type=regional&at=2025-10-01T00:00:00%2B02:00").await;
+    let (_, after) =
+        get("/api/price?model=gpt-4o-2024-05-13&deployment_type=regional&at=2025-10-01T00:00:00%2B02:00").await;
     assert_eq!(before["input"], "5");
     assert_eq!(after["input"], "5.5");
 }
@@ -148,8 +169,14 @@ async fn invalid_parameters_are_400_naming_the_parameter() {
         ("/api/price?model=gpt-4o&version=2024-13-01", "version"),
         ("/api/price?model=gpt-4o-2024-08-06&version=2024-11-20", "version"),
         ("/api/price?model=gpt-4o&deployment_type=turbo", "deployment_type"),
-        ("/api/price?model=gpt-4o&deployment_type=ProvisionedManaged", "deployment_type"),
-        ("/api/price?model=gpt-4o&deployment_type=GlobalBatch&tier=priority", "tier"),
+        (
+            "/api/price?model=gpt-4o&deployment_type=ProvisionedManaged",
+            "deployment_type",
+        ),
+        (
+            "/api/price?model=gpt-4o&deployment_type=GlobalBatch&tier=priority",
+            "tier",
+        ),
         ("/api/price?model=gpt-4o&tier=gold", "tier"),
         ("/api/price?model=gpt-4o&region=east%20us", "region"),
         ("/api/price?model=gpt-4o&currency=dollars", "currency"),
@@ -183,9 +210,18 @@ async fn unknown_values_are_404_naming_closest() {
         ("/api/price?model=gpt-4oo", "did you mean gpt-4o"),
         ("/api/price?model=gpt-4o&region=eastus3", "did you mean eastus"),
         ("/api/price?model=gpt-4o&currency=EUR", "available: USD"),
-        ("/api/price?model=gpt-4o&version=2023-01-01", "priced versions: 2024-05-13, 2024-08-06, 2024-11-20"),
-        ("/api/price?model=gpt-4o&at=2020-01-01T00:00:00Z", "earliest price starts"),
-        ("/api/price?model=gpt-5-pro&deployment_type=regional", "priced for: datazone batch, datazone standard, global batch, global standard"),
+        (
+            "/api/price?model=gpt-4o&version=2023-01-01",
+            "priced versions: 2024-05-13, 2024-08-06, 2024-11-20",
+        ),
+        (
+            "/api/price?model=gpt-4o&at=2020-01-01T00:00:00Z",
+            "earliest price starts",
+        ),
+        (
+            "/api/price?model=gpt-5-pro&deployment_type=regional",
+            "priced for: datazone batch, datazone standard, global batch, global standard",
+        ),
         ("/api/prices?model=nope", "unknown model 'nope'"),
     ];
     for (uri, expected) in cases {
@@ -205,7 +241,10 @@ async fn unknown_route_is_404_json() {
 
 #[tokio::test]
 async fn price_list_filters() {
-    let (status, body) = get(&format!("/api/prices?model=gpt-4o-mini&region=eastus2&deployment_type=GlobalBatch&{AT}")).await;
+    let (status, body) = get(&format!(
+        "/api/prices?model=gpt-4o-mini&region=eastus2&deployment_type=GlobalBatch&{AT}"
+    ))
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let prices = body["prices"].as_array().expect("prices array");
     assert_eq!(body["count"], prices.len());

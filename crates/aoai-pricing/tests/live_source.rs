@@ -23,7 +23,8 @@ use tower::ServiceExt;
 /// Rows of the real eastus2 subset, relabelled in euros: the stand-in answers as the API
 /// does for `currencyCode=EUR`. The amounts are the USD list prices, kept as they are.
 fn euro_rows() -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/retail-prices/subset_eastus2_key_models_2026-08-15.ndjson");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/retail-prices/subset_eastus2_key_models_2026-08-15.ndjson");
     let text = std::fs::read_to_string(path).expect("subset fixture");
     text.lines()
         .filter(|line| !line.trim().is_empty())
@@ -61,7 +62,9 @@ async fn start_stand_in(failing: Arc<AtomicBool>) -> String {
         rows: Arc::new(euro_rows()),
         failing,
     };
-    let router = axum::Router::new().route("/api/retail/prices", axum::routing::get(prices)).with_state(stand_in);
+    let router = axum::Router::new()
+        .route("/api/retail/prices", axum::routing::get(prices))
+        .with_state(stand_in);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -69,7 +72,10 @@ async fn start_stand_in(failing: Arc<AtomicBool>) -> String {
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let response = app(state.clone()).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answer");
+    let response = app(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("answer");
     let status = response.status();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     (status, serde_json::from_slice(&bytes).expect("JSON"))
@@ -86,7 +92,9 @@ async fn refresh_replaces_snapshot_and_failure_marks_stale() {
     let client = RetailClient::new(options).expect("client");
 
     let prices = Arc::new(PriceSource::from_snapshot(true).expect("snapshot"));
-    let state = AppState { prices: Arc::clone(&prices) };
+    let state = AppState {
+        prices: Arc::clone(&prices),
+    };
 
     // Before the first refresh: the snapshot, stale because a live refresh is due.
     let (_, before) = get(&state, "/api/price?model=gpt-4o&currency=USD").await;
@@ -94,7 +102,11 @@ async fn refresh_replaces_snapshot_and_failure_marks_stale() {
     assert_eq!(before["stale"], true);
 
     prices.refresh(&client).await.expect("refresh succeeds");
-    let (status, live) = get(&state, "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z").await;
+    let (status, live) = get(
+        &state,
+        "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{live}");
     assert_eq!(live["source"], "retail-api");
     assert_eq!(live["stale"], false);
@@ -104,11 +116,21 @@ async fn refresh_replaces_snapshot_and_failure_marks_stale() {
 
     let (status, usd) = get(&state, "/api/price?model=gpt-4o&currency=USD").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{usd}");
-    assert!(usd["error"]["message"].as_str().unwrap_or("").contains("available: EUR"), "{usd}");
+    assert!(
+        usd["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("available: EUR"),
+        "{usd}"
+    );
 
     failing.store(true, Ordering::SeqCst);
     assert!(prices.refresh(&client).await.is_err());
-    let (status, after) = get(&state, "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z").await;
+    let (status, after) = get(
+        &state,
+        "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(after["source"], "retail-api");
     assert_eq!(after["stale"], true);
@@ -117,6 +139,10 @@ async fn refresh_replaces_snapshot_and_failure_marks_stale() {
 
     failing.store(false, Ordering::SeqCst);
     prices.refresh(&client).await.expect("recovered refresh");
-    let (_, recovered) = get(&state, "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z").await;
+    let (_, recovered) = get(
+        &state,
+        "/api/price?model=gpt-4o-2024-11-20&currency=EUR&at=2026-08-15T00:00:00Z",
+    )
+    .await;
     assert_eq!(recovered["stale"], false);
 }

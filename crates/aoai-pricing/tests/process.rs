@@ -43,7 +43,10 @@ impl Handler {
             {
                 return;
             }
-            assert!(Instant::now() < deadline, "aoai-pricing did not answer GET / within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "aoai-pricing did not answer GET / within 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -64,7 +67,10 @@ async fn serves_prices_over_socket_and_stops_on_sigterm() {
     handler.wait_ready(&client).await;
 
     let response = client
-        .get(format!("{}/api/price?model=gpt-4o-2024-08-06&deployment_type=DataZoneStandard&at=2026-08-15T00:00:00Z", handler.base))
+        .get(format!(
+            "{}/api/price?model=gpt-4o-2024-08-06&deployment_type=DataZoneStandard&at=2026-08-15T00:00:00Z",
+            handler.base
+        ))
         .header("X-Azure-Functions-InvocationId", "00000000-0000-0000-0000-000000000001")
         .send()
         .await
@@ -76,7 +82,11 @@ async fn serves_prices_over_socket_and_stops_on_sigterm() {
     assert_eq!(body["cached_input"], "1.375");
     assert_eq!(body["output"], "11");
 
-    let response = client.get(format!("{}/api/price?model=gpt-4o&tier=gold", handler.base)).send().await.expect("request");
+    let response = client
+        .get(format!("{}/api/price?model=gpt-4o&tier=gold", handler.base))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 400);
 
     let (status, logs) = handler.terminate();

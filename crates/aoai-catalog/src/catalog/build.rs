@@ -10,7 +10,16 @@ use crate::entry::{CatalogStats, PriceEntry, RejectedRow};
 use crate::normalize::{MeterClass, classify};
 use crate::retail::RetailItem;
 
-type HistoryKey = (String, String, Option<chrono::NaiveDate>, DeploymentType, Tier, TokenKind, Option<ContextBand>, Currency);
+type HistoryKey = (
+    String,
+    String,
+    Option<chrono::NaiveDate>,
+    DeploymentType,
+    Tier,
+    TokenKind,
+    Option<ContextBand>,
+    Currency,
+);
 
 /// A token price before its history is merged, with the batch it came from.
 struct Candidate {
@@ -27,7 +36,7 @@ impl Catalog {
     /// its start date. Rows of the same key from several batches form that key's history:
     /// each price ends where the next one starts, and a price missing from a later batch
     /// that covers its region ends when that batch was fetched. Two rows of one batch with
-    /// the same key and start but different prices cannot be told apart, so both are rejected.
+    /// the same key and start but different prices cannot be distinguished, so both are rejected.
     pub fn build<I>(batches: I) -> Catalog
     where
         I: IntoIterator<Item = (DateTime<Utc>, Vec<RetailItem>)>,
@@ -38,7 +47,10 @@ impl Catalog {
         let mut coverage: Vec<(DateTime<Utc>, BTreeSet<String>)> = Vec::new();
 
         for (batch, (fetched_at, items)) in batches.into_iter().enumerate() {
-            let regions = items.iter().map(|item| item.arm_region_name.to_ascii_lowercase()).collect();
+            let regions = items
+                .iter()
+                .map(|item| item.arm_region_name.to_ascii_lowercase())
+                .collect();
             coverage.push((fetched_at, regions));
             for item in items.into_iter().filter(RetailItem::is_azure_openai) {
                 stats.rows += 1;
@@ -68,15 +80,24 @@ impl Catalog {
             merge_history(candidates, &coverage, &mut entries, &mut rejected, &mut stats);
         }
         entries.sort_by(|a, b| {
-            (&a.model, &a.region, a.deployment_type, a.tier, a.context_band, a.kind, a.effective_from).cmp(&(
-                &b.model,
-                &b.region,
-                b.deployment_type,
-                b.tier,
-                b.context_band,
-                b.kind,
-                b.effective_from,
-            ))
+            (
+                &a.model,
+                &a.region,
+                a.deployment_type,
+                a.tier,
+                a.context_band,
+                a.kind,
+                a.effective_from,
+            )
+                .cmp(&(
+                    &b.model,
+                    &b.region,
+                    b.deployment_type,
+                    b.tier,
+                    b.context_band,
+                    b.kind,
+                    b.effective_from,
+                ))
         });
         rejected.sort_by(|a, b| (&a.meter_name, &a.region).cmp(&(&b.meter_name, &b.region)));
         stats.token_prices = entries.len();
@@ -147,7 +168,7 @@ fn merge_history(
     rejected: &mut Vec<RejectedRow>,
     stats: &mut CatalogStats,
 ) {
-    candidates.sort_by(|a, b| (a.entry.effective_from, a.batch).cmp(&(b.entry.effective_from, b.batch)));
+    candidates.sort_by_key(|candidate| (candidate.entry.effective_from, candidate.batch));
 
     let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
     let mut ambiguous_starts = BTreeSet::new();
@@ -187,8 +208,8 @@ fn merge_history(
         let mut entry = candidate.entry;
         let next_start = match starts.get(index + 1) {
             Some(start) => Some(*start),
-            // NOTE: the real end lies between the two fetches; the later fetch time is the
-            // latest it can be, so the price is not served past it.
+            // NOTE: the real end lies somewhere between the two fetches. The later fetch time
+            // is the latest it can be, so the price is not served past it.
             None if index + 1 == count => dropped_at(candidate.batch, &entry.region, coverage),
             None => None,
         };
@@ -199,8 +220,8 @@ fn merge_history(
     }
 }
 
-/// The fetch time of the first batch after `batch` that covers `region`: a price absent
-/// from it was no longer listed then.
+/// Returns the fetch time of the first batch after `batch` that covers `region`, because
+/// a price absent from that batch was no longer listed then.
 fn dropped_at(batch: usize, region: &str, coverage: &[(DateTime<Utc>, BTreeSet<String>)]) -> Option<DateTime<Utc>> {
     coverage
         .iter()

@@ -36,8 +36,14 @@ mod tests {
     #[test]
     fn suggests_near_names_first() {
         let known = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini"];
-        assert_eq!(closest("gpt-4", known.into_iter()), vec!["gpt-4o", "gpt-4.1", "gpt-4o-mini"]);
-        assert_eq!(closest("eastus3", ["eastus", "eastus2", "westus"].into_iter()), vec!["eastus", "eastus2", "westus"]);
+        assert_eq!(
+            closest("gpt-4", known.into_iter()),
+            vec!["gpt-4o", "gpt-4.1", "gpt-4o-mini"]
+        );
+        assert_eq!(
+            closest("eastus3", ["eastus", "eastus2", "westus"].into_iter()),
+            vec!["eastus", "eastus2", "westus"]
+        );
         assert!(closest("completely-different", known.into_iter()).is_empty());
     }
 }

@@ -9,7 +9,7 @@ use super::Catalog;
 use super::closest::closest;
 use crate::entry::PriceEntry;
 
-/// What a caller wants priced. Every field is explicit; defaults are the caller's choice.
+/// A price request. Every field is explicit, so defaults are the caller's choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceQuery {
     /// The model and, optionally, the version; without a version the newest is used.
@@ -23,7 +23,7 @@ pub struct PriceQuery {
     pub context_band: Option<ContextBand>,
 }
 
-/// How the answer's version relates to the one asked for.
+/// The relation between the returned version and the requested one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionMatch {
@@ -65,7 +65,7 @@ impl PriceQuote {
     }
 }
 
-/// Why no price could be given. Each variant names the values that are known instead.
+/// The reason no price was found. Each variant names the values that are known instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown model '{model}'{}", suggest(closest))]
@@ -74,8 +74,15 @@ pub enum LookupError {
     UnknownRegion { region: String, closest: Vec<String> },
     #[error("no prices in currency '{currency}'; available: {}", available.join(", "))]
     UnknownCurrency { currency: String, available: Vec<String> },
-    #[error("unknown version {version} of model '{model}'; priced versions: {}", list_or_none(known))]
-    UnknownVersion { model: String, version: String, known: Vec<String> },
+    #[error(
+        "unknown version {version} of model '{model}'; priced versions: {}",
+        list_or_none(known)
+    )]
+    UnknownVersion {
+        model: String,
+        version: String,
+        known: Vec<String>,
+    },
     #[error("no price for {what}; {available}")]
     NoPrice { what: String, available: String },
 }
@@ -89,7 +96,11 @@ fn suggest(closest: &[String]) -> String {
 }
 
 fn list_or_none(values: &[String]) -> String {
-    if values.is_empty() { "none".to_owned() } else { values.join(", ") }
+    if values.is_empty() {
+        "none".to_owned()
+    } else {
+        values.join(", ")
+    }
 }
 
 /// Optional filters for listing prices.
@@ -132,7 +143,11 @@ impl Catalog {
             });
         }
 
-        let in_force: Vec<&PriceEntry> = matching.iter().copied().filter(|entry| entry.in_force_at(query.at)).collect();
+        let in_force: Vec<&PriceEntry> = matching
+            .iter()
+            .copied()
+            .filter(|entry| entry.in_force_at(query.at))
+            .collect();
         if in_force.is_empty() {
             let earliest = matching.iter().map(|entry| entry.effective_from).min();
             let available = match earliest {
@@ -150,7 +165,10 @@ impl Catalog {
         if chosen.is_empty() {
             return Err(LookupError::NoPrice {
                 what: describe(query),
-                available: format!("no prices in the {} context band", query.context_band.unwrap_or(ContextBand::Short)),
+                available: format!(
+                    "no prices in the {} context band",
+                    query.context_band.unwrap_or(ContextBand::Short)
+                ),
             });
         }
 
@@ -183,12 +201,18 @@ impl Catalog {
     /// Lists the prices that pass `filter`, in catalog order.
     pub fn list(&self, filter: &PriceFilter) -> Vec<&PriceEntry> {
         let matches = |entry: &&PriceEntry| {
-            filter.version.is_none_or(|version| entry.model.version == Some(version))
-                && filter.deployment_type.is_none_or(|value| entry.deployment_type == value)
+            filter
+                .version
+                .is_none_or(|version| entry.model.version == Some(version))
+                && filter
+                    .deployment_type
+                    .is_none_or(|value| entry.deployment_type == value)
                 && filter.tier.is_none_or(|value| entry.tier == value)
                 && filter.region.as_ref().is_none_or(|value| &entry.region == value)
                 && filter.currency.is_none_or(|value| entry.currency == value)
-                && filter.context_band.is_none_or(|value| entry.context_band == Some(value))
+                && filter
+                    .context_band
+                    .is_none_or(|value| entry.context_band == Some(value))
                 && filter.at.is_none_or(|at| entry.in_force_at(at))
         };
         match &filter.model {
@@ -229,10 +253,20 @@ impl Catalog {
         let mut listed: Vec<&str> = regions.into_iter().collect();
         let more = listed.len().saturating_sub(12);
         listed.truncate(12);
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         LookupError::NoPrice {
-            what: format!("'{}' in region {} in {}", query.model.name, query.region, query.currency),
-            available: format!("regions with prices for it: {}{tail}", list_or_none(&listed.iter().map(|r| r.to_string()).collect::<Vec<_>>())),
+            what: format!(
+                "'{}' in region {} in {}",
+                query.model.name, query.region, query.currency
+            ),
+            available: format!(
+                "regions with prices for it: {}{tail}",
+                list_or_none(&listed.iter().map(|r| r.to_string()).collect::<Vec<_>>())
+            ),
         }
     }
 
@@ -244,14 +278,20 @@ impl Catalog {
         in_force: &[&'a PriceEntry],
     ) -> Result<(Option<ModelVersion>, VersionMatch, Vec<&'a PriceEntry>), LookupError> {
         let versions: BTreeSet<ModelVersion> = in_force.iter().filter_map(|entry| entry.model.version).collect();
-        let unversioned: Vec<&PriceEntry> = in_force.iter().copied().filter(|entry| entry.model.version.is_none()).collect();
+        let unversioned: Vec<&PriceEntry> = in_force
+            .iter()
+            .copied()
+            .filter(|entry| entry.model.version.is_none())
+            .collect();
 
         let (version, version_match) = match query.model.version {
             Some(wanted) if versions.contains(&wanted) => (Some(wanted), VersionMatch::Exact),
             Some(_) if !unversioned.is_empty() => return Ok((None, VersionMatch::AnyVersion, unversioned)),
             Some(wanted) => {
-                let known: BTreeSet<ModelVersion> =
-                    self.model_entries(&query.model.name).filter_map(|entry| entry.model.version).collect();
+                let known: BTreeSet<ModelVersion> = self
+                    .model_entries(&query.model.name)
+                    .filter_map(|entry| entry.model.version)
+                    .collect();
                 return Err(LookupError::UnknownVersion {
                     model: query.model.name.clone(),
                     version: wanted.to_string(),
@@ -264,11 +304,18 @@ impl Catalog {
             },
         };
 
-        let mut chosen: Vec<&PriceEntry> =
-            in_force.iter().copied().filter(|entry| entry.model.version == version).collect();
+        let mut chosen: Vec<&PriceEntry> = in_force
+            .iter()
+            .copied()
+            .filter(|entry| entry.model.version == version)
+            .collect();
         let covered: BTreeSet<(TokenKind, Option<ContextBand>)> =
             chosen.iter().map(|entry| (entry.kind, entry.context_band)).collect();
-        chosen.extend(unversioned.into_iter().filter(|entry| !covered.contains(&(entry.kind, entry.context_band))));
+        chosen.extend(
+            unversioned
+                .into_iter()
+                .filter(|entry| !covered.contains(&(entry.kind, entry.context_band))),
+        );
         Ok((version, version_match, chosen))
     }
 }
@@ -281,10 +328,18 @@ fn choose_band(wanted: Option<ContextBand>, entries: Vec<&PriceEntry>) -> (Optio
         return (None, entries);
     }
     let band = wanted.unwrap_or(ContextBand::Short);
-    let with_band: Vec<&PriceEntry> = entries.iter().copied().filter(|entry| entry.context_band == Some(band)).collect();
+    let with_band: Vec<&PriceEntry> = entries
+        .iter()
+        .copied()
+        .filter(|entry| entry.context_band == Some(band))
+        .collect();
     let covered: BTreeSet<TokenKind> = with_band.iter().map(|entry| entry.kind).collect();
     let mut chosen = with_band;
-    chosen.extend(entries.into_iter().filter(|entry| entry.context_band.is_none() && !covered.contains(&entry.kind)));
+    chosen.extend(
+        entries
+            .into_iter()
+            .filter(|entry| entry.context_band.is_none() && !covered.contains(&entry.kind)),
+    );
     (Some(band), chosen)
 }
 

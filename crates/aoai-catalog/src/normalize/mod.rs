@@ -8,7 +8,7 @@ mod unit;
 mod versions;
 mod words;
 
-use aoai_core::{ContextBand, DeploymentType, ModelKey, TokenKind, Tier};
+use aoai_core::{ContextBand, DeploymentType, ModelKey, Tier, TokenKind};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -16,16 +16,22 @@ use crate::retail::RetailItem;
 pub use unit::Unit;
 pub use words::split_words;
 
-/// What a classified row prices.
+/// The kind of price a classified row lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MeterClass {
     /// A base inference price per 1,000,000 tokens.
     Token(TokenMeter),
     /// A token price that is not base inference: fine-tuned model calls, training,
     /// graders and reinforcement fine-tuning. Never served as an inference price.
-    NonInference { category: NonInference, price_per_million: Decimal },
+    NonInference {
+        category: NonInference,
+        price_per_million: Decimal,
+    },
     /// A price per hour: provisioned throughput, fine-tune hosting, training hours.
-    Hourly { category: HourlyCategory, price_per_hour: Decimal },
+    Hourly {
+        category: HourlyCategory,
+        price_per_hour: Decimal,
+    },
     /// A price per image, second, session, call, gigabyte-day or character.
     Other { unit_word: String },
 }
@@ -71,18 +77,12 @@ pub fn classify(item: &RetailItem) -> Result<MeterClass, String> {
     }
 
     match unit {
-        Unit::Hour => {
-            return Ok(MeterClass::Hourly {
-                category: hourly_category(&words),
-                price_per_hour: item.retail_price.normalize(),
-            });
-        }
-        Unit::Day | Unit::Month | Unit::Second => {
-            return Ok(MeterClass::Other { unit_word });
-        }
-        Unit::Count(_) if unit_word != "tokens" => {
-            return Ok(MeterClass::Other { unit_word });
-        }
+        Unit::Hour => Ok(MeterClass::Hourly {
+            category: hourly_category(&words),
+            price_per_hour: item.retail_price.normalize(),
+        }),
+        Unit::Day | Unit::Month | Unit::Second => Ok(MeterClass::Other { unit_word }),
+        Unit::Count(_) if unit_word != "tokens" => Ok(MeterClass::Other { unit_word }),
         Unit::Count(count) => classify_tokens(words, count, item),
     }
 }
@@ -133,7 +133,9 @@ fn classify_tokens(mut words: Vec<String>, count: u64, item: &RetailItem) -> Res
             name: model_name,
             version,
         },
-        deployment_type: parts.deployment_type.ok_or("no deployment type (global, data zone, regional) in meter name")?,
+        deployment_type: parts
+            .deployment_type
+            .ok_or("no deployment type (global, data zone, regional) in meter name")?,
         tier: parts.tier.unwrap_or(Tier::Standard),
         kind,
         context_band: parts.context_band,
@@ -183,7 +185,7 @@ enum Modality {
     Image,
 }
 
-/// The words of a token meter name, sorted by what they say.
+/// The words of a token meter name, sorted by their role.
 #[derive(Debug, Default)]
 struct MeterParts {
     model_words: Vec<String>,

@@ -30,7 +30,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("davinci-002-base", "davinci-002"),
 ];
 
-/// What a meter says beside its model words that changes the model name.
+/// The parts of a meter name beside its model words that change the model name.
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     /// The number of modality words (`aud`, `txt`, `img`) after the model words.

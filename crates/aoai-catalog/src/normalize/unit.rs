@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-/// What one `unitOfMeasure` value counts.
+/// The quantity one `unitOfMeasure` value counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     /// A count of items (tokens, images, calls, sessions): `1`, `100`, `1K`, `1M`.

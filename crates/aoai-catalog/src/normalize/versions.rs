@@ -8,7 +8,10 @@
 use chrono::NaiveDate;
 
 const RELEASES: &[(&str, &[&str])] = &[
-    ("gpt-35-turbo", &["2023-03-01", "2023-06-13", "2023-11-06", "2024-01-25"]),
+    (
+        "gpt-35-turbo",
+        &["2023-03-01", "2023-06-13", "2023-11-06", "2024-01-25"],
+    ),
     ("gpt-35-turbo-16k", &["2023-06-13"]),
     ("gpt-4", &["2023-03-14", "2023-06-13", "2024-04-09"]),
     ("gpt-4-32k", &["2023-03-14", "2023-06-13"]),
@@ -69,7 +72,9 @@ pub fn resolve(model: &str, digits: &str) -> Result<NaiveDate, String> {
         _ => return Err(format!("version '{digits}' is neither MMDD nor MMDDYYYY")),
     };
     let Some((_, releases)) = RELEASES.iter().find(|(name, _)| *name == model) else {
-        return Err(format!("model '{model}' has no known release dates to place version '{digits}'"));
+        return Err(format!(
+            "model '{model}' has no known release dates to place version '{digits}'"
+        ));
     };
     let matches: Vec<NaiveDate> = releases
         .iter()
@@ -79,7 +84,9 @@ pub fn resolve(model: &str, digits: &str) -> Result<NaiveDate, String> {
     match matches.as_slice() {
         [date] => Ok(*date),
         [] => Err(format!("version '{digits}' is not a known release of '{model}'")),
-        _ => Err(format!("version '{digits}' of '{model}' matches more than one release year")),
+        _ => Err(format!(
+            "version '{digits}' of '{model}' matches more than one release year"
+        )),
     }
 }
 
@@ -105,7 +112,11 @@ mod tests {
     #[test]
     fn unknown_release_is_rejected() {
         assert!(resolve("gpt-4o", "0101").unwrap_err().contains("not a known release"));
-        assert!(resolve("gpt-99", "0101").unwrap_err().contains("no known release dates"));
+        assert!(
+            resolve("gpt-99", "0101")
+                .unwrap_err()
+                .contains("no known release dates")
+        );
         assert!(resolve("gpt-4o", "13").is_err());
     }
 }

@@ -108,15 +108,33 @@ mod tests {
     fn meter_names_split_into_words() {
         let cases: &[(&str, &[&str])] = &[
             ("gpt-4o-0806-Inp-glbl", &["gpt", "4o", "0806", "inp", "glbl"]),
-            ("gpt 4o mini0718 BatchOutp DataZone", &["gpt", "4o", "mini", "0718", "batch", "outp", "datazone"]),
-            ("gpt4o realtimePrvwAudInp DataZone", &["gpt", "4o", "realtime", "prvw", "aud", "inp", "datazone"]),
+            (
+                "gpt 4o mini0718 BatchOutp DataZone",
+                &["gpt", "4o", "mini", "0718", "batch", "outp", "datazone"],
+            ),
+            (
+                "gpt4o realtimePrvwAudInp DataZone",
+                &["gpt", "4o", "realtime", "prvw", "aud", "inp", "datazone"],
+            ),
             ("GPT 5 cchd Inpt DZone", &["gpt", "5", "cchd", "inpt", "dzone"]),
-            ("5.6 luna ShortCo Cd Wr PP DZ", &["5.6", "luna", "shortco", "cachewrite", "pp", "dz"]),
-            ("gpt4omini-rt-aud1217 Inp glbl", &["gpt", "4o", "mini", "rt", "aud", "1217", "inp", "glbl"]),
+            (
+                "5.6 luna ShortCo Cd Wr PP DZ",
+                &["5.6", "luna", "shortco", "cachewrite", "pp", "dz"],
+            ),
+            (
+                "gpt4omini-rt-aud1217 Inp glbl",
+                &["gpt", "4o", "mini", "rt", "aud", "1217", "inp", "glbl"],
+            ),
             ("o3 mini 0131 input regnl", &["o3", "mini", "0131", "input", "regnl"]),
             ("text embedding 3 large DZ", &["text-embedding-3-large", "dz"]),
-            ("gpt-image-1-inp-cached-txt-glbl", &["gpt-image-1", "inp", "cached", "txt", "glbl"]),
-            ("gpt-35-trb16K-Batch-125-Inp-glbl", &["gpt", "35", "trb", "16k", "batch", "125", "inp", "glbl"]),
+            (
+                "gpt-image-1-inp-cached-txt-glbl",
+                &["gpt-image-1", "inp", "cached", "txt", "glbl"],
+            ),
+            (
+                "gpt-35-trb16K-Batch-125-Inp-glbl",
+                &["gpt", "35", "trb", "16k", "batch", "125", "inp", "glbl"],
+            ),
         ];
         for (meter, expected) in cases {
             assert_eq!(split_words(meter), *expected, "{meter}");

@@ -117,9 +117,7 @@ pub enum ConfigError {
          and digits, such as eastus2, because the Retail Prices filter is case-sensitive"
     )]
     InvalidRegion { value: String },
-    #[error(
-        "the service name is empty: use '{DEFAULT_SERVICE_NAME}', or 'Cognitive Services' for older data"
-    )]
+    #[error("the service name is empty: use '{DEFAULT_SERVICE_NAME}', or 'Cognitive Services' for older data")]
     EmptyServiceName,
     #[error("{setting} must be greater than zero")]
     ZeroSetting { setting: &'static str },
@@ -267,14 +265,8 @@ impl RetailClient {
         if options.regions.is_empty() {
             return Err(ConfigError::NoRegions);
         }
-        if let Some(region) = options
-            .regions
-            .iter()
-            .find(|region| !is_arm_region_name(region))
-        {
-            return Err(ConfigError::InvalidRegion {
-                value: region.clone(),
-            });
+        if let Some(region) = options.regions.iter().find(|region| !is_arm_region_name(region)) {
+            return Err(ConfigError::InvalidRegion { value: region.clone() });
         }
         if options.service_name.trim().is_empty() {
             return Err(ConfigError::EmptyServiceName);
@@ -285,9 +277,7 @@ impl RetailClient {
             });
         }
         if options.max_pages == 0 {
-            return Err(ConfigError::ZeroSetting {
-                setting: "max_pages",
-            });
+            return Err(ConfigError::ZeroSetting { setting: "max_pages" });
         }
 
         let http = reqwest::Client::builder()
@@ -349,11 +339,7 @@ impl RetailClient {
 
     /// Fetches all pages of `region`, appends its Azure OpenAI rows to `items` and
     /// returns the number of pages.
-    async fn fetch_region(
-        &self,
-        region: &str,
-        items: &mut Vec<RetailItem>,
-    ) -> Result<usize, FetchError> {
+    async fn fetch_region(&self, region: &str, items: &mut Vec<RetailItem>) -> Result<usize, FetchError> {
         let filter = self.filter_for(region);
         let first_url = self.first_page_url(&filter);
         let mut fetched = HashSet::from([first_url.clone()]);
@@ -364,11 +350,10 @@ impl RetailClient {
 
         while let Some(url) = next_url.take() {
             let body = self.get_with_retries(&url).await?;
-            let page: RetailPage =
-                serde_json::from_slice(&body).map_err(|source| FetchError::InvalidPage {
-                    url: url.to_string(),
-                    source,
-                })?;
+            let page: RetailPage = serde_json::from_slice(&body).map_err(|source| FetchError::InvalidPage {
+                url: url.to_string(),
+                source,
+            })?;
             pages += 1;
             tracing::debug!(%url, region, page = pages, rows = page.items.len(), "fetched Retail Prices page");
 
@@ -434,10 +419,7 @@ impl RetailClient {
         loop {
             let (failure, retry_after) = match self.get_once(url).await? {
                 Attempt::Success(body) => return Ok(body),
-                Attempt::Transient {
-                    failure,
-                    retry_after,
-                } => (failure, retry_after),
+                Attempt::Transient { failure, retry_after } => (failure, retry_after),
             };
 
             let remaining = budget.saturating_sub(started.elapsed());
@@ -488,13 +470,8 @@ impl RetailClient {
         let status = response.status();
         if status.is_success() {
             return match read_body(response, MAX_PAGE_BYTES).await {
-                Ok(Body {
-                    bytes,
-                    complete: true,
-                }) => Ok(Attempt::Success(bytes)),
-                Ok(Body {
-                    complete: false, ..
-                }) => Err(FetchError::PageTooLarge {
+                Ok(Body { bytes, complete: true }) => Ok(Attempt::Success(bytes)),
+                Ok(Body { complete: false, .. }) => Err(FetchError::PageTooLarge {
                     url: url.to_string(),
                     limit_bytes: MAX_PAGE_BYTES,
                 }),
@@ -562,17 +539,11 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Body
         if bytes.len() + chunk.len() > limit {
             let room = limit - bytes.len();
             bytes.extend_from_slice(&chunk[..room]);
-            return Ok(Body {
-                bytes,
-                complete: false,
-            });
+            return Ok(Body { bytes, complete: false });
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Body {
-        bytes,
-        complete: true,
-    })
+    Ok(Body { bytes, complete: true })
 }
 
 /// True for failures that may pass on their own: timeouts, refused or reset
@@ -584,9 +555,7 @@ fn is_transient(error: &reqwest::Error) -> bool {
 /// Returns the wait before retry number `attempt` (1 for the first retry):
 /// [`INITIAL_BACKOFF`] doubled for each earlier retry, at most [`MAX_BACKOFF`].
 fn backoff_before_retry(attempt: u32) -> Duration {
-    let factor = 1u32
-        .checked_shl(attempt.saturating_sub(1))
-        .unwrap_or(u32::MAX);
+    let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
     INITIAL_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
@@ -601,11 +570,7 @@ fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (date.with_timezone(&Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
+    Some((date.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Returns the start of an error body on one line, cut at `max_bytes` on a character
@@ -703,10 +668,7 @@ mod tests {
             ("http://10.0.0.1/api/retail/prices", false),
             ("ftp://prices.azure.com/api/retail/prices", false),
             ("prices.azure.com/api/retail/prices", false),
-            (
-                "https://prices.azure.com/api/retail/prices?api-version=1",
-                false,
-            ),
+            ("https://prices.azure.com/api/retail/prices?api-version=1", false),
         ];
         for (base_url, accepted) in cases {
             let result = RetailClient::new(options(base_url));
@@ -720,12 +682,9 @@ mod tests {
     #[test]
     fn region_names_are_checked() {
         for region in ["EastUS2", "east us", "", "eastus2'"] {
-            let error = RetailClient::new(RetailClientOptions::for_regions([region]))
-                .expect_err("the options are rejected");
-            assert!(
-                matches!(error, ConfigError::InvalidRegion { .. }),
-                "{region}: {error}"
-            );
+            let error =
+                RetailClient::new(RetailClientOptions::for_regions([region])).expect_err("the options are rejected");
+            assert!(matches!(error, ConfigError::InvalidRegion { .. }), "{region}: {error}");
         }
         let error = RetailClient::new(RetailClientOptions::for_regions(Vec::<String>::new()))
             .expect_err("the options are rejected");
@@ -789,10 +748,7 @@ mod tests {
             ("1", Some(Duration::from_secs(1))),
             (" 120 ", Some(Duration::from_secs(120))),
             ("0", Some(Duration::ZERO)),
-            (
-                "Sun, 11 Jan 2026 08:49:47 GMT",
-                Some(Duration::from_secs(10)),
-            ),
+            ("Sun, 11 Jan 2026 08:49:47 GMT", Some(Duration::from_secs(10))),
             ("Sun, 11 Jan 2026 08:49:30 GMT", Some(Duration::ZERO)),
             ("soon", None),
             ("-1", None),
@@ -819,10 +775,7 @@ mod tests {
         let snippet = body_snippet(body.as_bytes(), 5);
         assert_eq!(snippet, "éé…");
 
-        assert_eq!(
-            body_snippet(b"{\"error\":\n  \"bad\"}", 100),
-            "{\"error\": \"bad\"}"
-        );
+        assert_eq!(body_snippet(b"{\"error\":\n  \"bad\"}", 100), "{\"error\": \"bad\"}");
         assert_eq!(body_snippet(b"  ", 100), "(empty body)");
     }
 }

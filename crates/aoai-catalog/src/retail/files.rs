@@ -15,17 +15,21 @@ pub struct ReadError {
 /// Parses an envelope or newline-delimited items, whichever `text` holds.
 pub fn parse_items(text: &str) -> Result<Vec<RetailItem>, ReadError> {
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') && trimmed.contains("\"Items\"") {
-        if let Ok(page) = serde_json::from_str::<RetailPage>(text) {
-            return Ok(page.items);
-        }
+    if trimmed.starts_with('{')
+        && trimmed.contains("\"Items\"")
+        && let Ok(page) = serde_json::from_str::<RetailPage>(text)
+    {
+        return Ok(page.items);
     }
     let mut items = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let item = serde_json::from_str(line).map_err(|source| ReadError { line: index + 1, source })?;
+        let item = serde_json::from_str(line).map_err(|source| ReadError {
+            line: index + 1,
+            source,
+        })?;
         items.push(item);
     }
     Ok(items)

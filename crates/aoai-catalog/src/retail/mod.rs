@@ -5,9 +5,8 @@ mod files;
 mod item;
 
 pub use client::{
-    API_VERSION, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_BUDGET, DEFAULT_SERVICE_NAME, FetchError, FetchOutcome, RetailClient,
-    RetailClientOptions,
+    API_VERSION, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_BUDGET,
+    DEFAULT_SERVICE_NAME, FetchError, FetchOutcome, RetailClient, RetailClientOptions,
 };
 pub use files::{ReadError, parse_items};
 pub use item::{RetailItem, RetailPage};

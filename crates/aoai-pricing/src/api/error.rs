@@ -1,4 +1,4 @@
-//! The error answer of every route: `{"error": {"code", "message", "parameter"?}}`.
+//! The error response of every route: `{"error": {"code", "message", "parameter"?}}`.
 
 use aoai_catalog::LookupError;
 use axum::Json;
@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// A request that could not be answered.
+/// A request that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// A query parameter is missing, repeated, unknown or has an invalid value.
@@ -45,7 +45,9 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %detail, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
             }
-            ApiError::InvalidParameter { parameter, .. } => (StatusCode::BAD_REQUEST, "invalid_parameter", Some(parameter.clone())),
+            ApiError::InvalidParameter { parameter, .. } => {
+                (StatusCode::BAD_REQUEST, "invalid_parameter", Some(parameter.clone()))
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
         };

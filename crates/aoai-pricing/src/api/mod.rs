@@ -54,7 +54,11 @@ mod tower_http_trace {
         let started = std::time::Instant::now();
         let response = next.run(request).instrument(span.clone()).await;
         span.in_scope(|| {
-            tracing::debug!(status = response.status().as_u16(), duration_us = started.elapsed().as_micros() as u64, "answered");
+            tracing::debug!(
+                status = response.status().as_u16(),
+                duration_us = started.elapsed().as_micros() as u64,
+                "answered"
+            );
         });
         response
     }

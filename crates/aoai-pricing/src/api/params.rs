@@ -9,8 +9,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::error::ApiError;
 
 /// The parameters both `/api/price` and `/api/prices` accept.
-pub const PRICE_PARAMETERS: &[&str] =
-    &["model", "version", "deployment_type", "tier", "region", "currency", "at", "context_band"];
+pub const PRICE_PARAMETERS: &[&str] = &[
+    "model",
+    "version",
+    "deployment_type",
+    "tier",
+    "region",
+    "currency",
+    "at",
+    "context_band",
+];
 
 /// Parsed price parameters; `None` where the request left a parameter out.
 #[derive(Debug, Default)]
@@ -31,7 +39,12 @@ impl PriceParams {
 
         let mut model = match get("model") {
             None => None,
-            Some("") => return Err(ApiError::invalid("model", "parameter 'model' is empty; pass a model such as gpt-4o or gpt-4o-2024-11-20")),
+            Some("") => {
+                return Err(ApiError::invalid(
+                    "model",
+                    "parameter 'model' is empty; pass a model such as gpt-4o or gpt-4o-2024-11-20",
+                ));
+            }
             Some(value) => Some(ModelKey::parse(value)),
         };
         if let Some(text) = get("version") {
@@ -51,10 +64,16 @@ impl PriceParams {
         }
 
         let deployment = get("deployment_type")
-            .map(|text| text.parse::<DeploymentSku>().map_err(|error| ApiError::invalid("deployment_type", error.to_string())))
+            .map(|text| {
+                text.parse::<DeploymentSku>()
+                    .map_err(|error| ApiError::invalid("deployment_type", error.to_string()))
+            })
             .transpose()?;
         let tier = get("tier")
-            .map(|text| text.parse::<Tier>().map_err(|error| ApiError::invalid("tier", error.to_string())))
+            .map(|text| {
+                text.parse::<Tier>()
+                    .map_err(|error| ApiError::invalid("tier", error.to_string()))
+            })
             .transpose()?;
         if let (Some(sku), Some(tier)) = (deployment, tier)
             && let Some(implied) = sku.tier
@@ -86,11 +105,17 @@ impl PriceParams {
             }
         };
         let currency = get("currency")
-            .map(|text| text.parse::<Currency>().map_err(|error| ApiError::invalid("currency", error.to_string())))
+            .map(|text| {
+                text.parse::<Currency>()
+                    .map_err(|error| ApiError::invalid("currency", error.to_string()))
+            })
             .transpose()?;
         let at = get("at").map(parse_time).transpose()?;
         let context_band = get("context_band")
-            .map(|text| text.parse::<ContextBand>().map_err(|error| ApiError::invalid("context_band", error.to_string())))
+            .map(|text| {
+                text.parse::<ContextBand>()
+                    .map_err(|error| ApiError::invalid("context_band", error.to_string()))
+            })
             .transpose()?;
 
         Ok(PriceParams {
@@ -116,15 +141,22 @@ pub fn collect(raw_query: Option<&str>, allowed: &[&str]) -> Result<BTreeMap<Str
             ));
         }
         if values.insert(name.to_string(), value.trim().to_owned()).is_some() {
-            return Err(ApiError::invalid(&name, format!("parameter '{name}' is given more than once")));
+            return Err(ApiError::invalid(
+                &name,
+                format!("parameter '{name}' is given more than once"),
+            ));
         }
     }
     Ok(values)
 }
 
 fn parse_version(text: &str) -> Result<ModelVersion, ApiError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid("version", format!("invalid version '{text}': expected a date YYYY-MM-DD such as 2024-11-20")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        ApiError::invalid(
+            "version",
+            format!("invalid version '{text}': expected a date YYYY-MM-DD such as 2024-11-20"),
+        )
+    })
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, ApiError> {
@@ -132,5 +164,10 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, ApiError> {
     let text = text.replace(' ', "+");
     DateTime::parse_from_rfc3339(&text)
         .map(|time| time.with_timezone(&Utc))
-        .map_err(|_| ApiError::invalid("at", format!("invalid time '{text}': expected RFC 3339 such as 2026-06-01T00:00:00Z")))
+        .map_err(|_| {
+            ApiError::invalid(
+                "at",
+                format!("invalid time '{text}': expected RFC 3339 such as 2026-06-01T00:00:00Z"),
+            )
+        })
 }

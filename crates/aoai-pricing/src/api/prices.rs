@@ -15,7 +15,7 @@ use super::params::{PriceParams, collect};
 
 const DEFAULT_REGION: &str = "eastus2";
 
-/// Where and when the answer's data came from, included in every answer.
+/// The source and fetch time of a response's data, included in every response.
 #[derive(Debug, Serialize)]
 struct Provenance {
     source: &'static str,
@@ -33,7 +33,7 @@ fn provenance(state: &AppState) -> (std::sync::Arc<crate::source::LoadedCatalog>
     (loaded, provenance)
 }
 
-/// The readiness probe of the Functions host.
+/// Returns readiness for the Functions host's probe.
 pub async fn ready(State(state): State<AppState>) -> Json<serde_json::Value> {
     let (loaded, provenance) = provenance(&state);
     Json(serde_json::json!({
@@ -75,10 +75,18 @@ pub struct PriceAnswer {
 pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<PriceAnswer>, ApiError> {
     let params = PriceParams::parse(query.as_deref())?;
     let Some(model) = params.model else {
-        return Err(ApiError::invalid("model", "parameter 'model' is required, such as model=gpt-4o or model=gpt-4o-2024-11-20"));
+        return Err(ApiError::invalid(
+            "model",
+            "parameter 'model' is required, such as model=gpt-4o or model=gpt-4o-2024-11-20",
+        ));
     };
-    let deployment_type = params.deployment.map_or(DeploymentType::Global, |sku| sku.deployment_type);
-    let tier = params.tier.or(params.deployment.and_then(|sku| sku.tier)).unwrap_or(Tier::Standard);
+    let deployment_type = params
+        .deployment
+        .map_or(DeploymentType::Global, |sku| sku.deployment_type);
+    let tier = params
+        .tier
+        .or(params.deployment.and_then(|sku| sku.tier))
+        .unwrap_or(Tier::Standard);
     let at = params.at.unwrap_or_else(Utc::now);
 
     let (loaded, provenance) = provenance(&state);
@@ -105,7 +113,11 @@ pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         input: text.input,
         cached_input: text.cached_input,
         output: text.output,
-        prices: quote.prices.iter().map(|(kind, price)| (*kind, price.normalize().to_string())).collect(),
+        prices: quote
+            .prices
+            .iter()
+            .map(|(kind, price)| (*kind, price.normalize().to_string()))
+            .collect(),
         context_band: quote.context_band,
         effective_from: quote.effective_from,
         at,
@@ -124,7 +136,10 @@ pub struct ListAnswer<'a> {
 }
 
 /// `GET /api/prices`: every price that passes the filters, in force at `at` (default now).
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let params = PriceParams::parse(query.as_deref())?;
     let (loaded, provenance) = provenance(&state);
     let tier = params.tier.or(params.deployment.and_then(|sku| sku.tier));
@@ -165,7 +180,10 @@ struct RejectedAnswer<'a> {
 }
 
 /// `GET /api/prices/rejected`: the rows that were not understood, with reasons.
-pub async fn rejected(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn rejected(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     collect(query.as_deref(), &[])?;
     let (loaded, provenance) = provenance(&state);
     let answer = RejectedAnswer {
