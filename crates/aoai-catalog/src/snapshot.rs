@@ -49,9 +49,7 @@ pub enum SnapshotError {
 
 /// Reads the bundled snapshot's batches, oldest first, with their labels.
 pub fn bundled_batches() -> Result<Vec<(String, Vec<RetailItem>)>, SnapshotError> {
-    let mut text = String::new();
-    GzDecoder::new(SNAPSHOT_GZ).read_to_string(&mut text)?;
-    parse_batches(&text)
+    parse_batches(&bundled_text()?)
 }
 
 /// Builds the catalog from the bundled snapshot.
@@ -69,28 +67,33 @@ pub fn parse_batches(text: &str) -> Result<Vec<(String, Vec<RetailItem>)>, Snaps
     let mut rows = String::new();
     for line in text.lines() {
         if let Some(next) = line.strip_prefix("#batch ") {
-            if !rows.is_empty() {
-                let items = parse_items(&rows).map_err(|source| SnapshotError::Rows {
-                    batch: label.clone(),
-                    source,
-                })?;
-                batches.push((label, items));
-                rows.clear();
-            }
+            flush_batch(&label, &mut rows, &mut batches)?;
             label = next.trim().to_owned();
-            continue;
+        } else {
+            rows.push_str(line);
+            rows.push('\n');
         }
-        rows.push_str(line);
-        rows.push('\n');
     }
-    if !rows.is_empty() {
-        let items = parse_items(&rows).map_err(|source| SnapshotError::Rows {
-            batch: label.clone(),
-            source,
-        })?;
-        batches.push((label, items));
-    }
+    flush_batch(&label, &mut rows, &mut batches)?;
     Ok(batches)
+}
+
+/// Parses the rows gathered under `label`, if any, into a batch.
+fn flush_batch(
+    label: &str,
+    rows: &mut String,
+    batches: &mut Vec<(String, Vec<RetailItem>)>,
+) -> Result<(), SnapshotError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let items = parse_items(rows).map_err(|source| SnapshotError::Rows {
+        batch: label.to_owned(),
+        source,
+    })?;
+    batches.push((label.to_owned(), items));
+    rows.clear();
+    Ok(())
 }
 
 /// Writes batches as snapshot text, keeping only Azure OpenAI rows and the fields the
