@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// One catalog for every test in this file, because building it is the slow part.
+/// Returns state over one catalog shared by every test in this file, because building it is the slow part.
 fn state() -> AppState {
     static PRICES: OnceLock<Arc<PriceSource>> = OnceLock::new();
     let prices = PRICES.get_or_init(|| Arc::new(PriceSource::from_snapshot(false).expect("snapshot loads")));
@@ -65,7 +65,7 @@ async fn price_answer_states_every_value_used() {
 
 #[tokio::test]
 async fn parameter_forms_select_the_same_key() {
-    // Each pair of query strings names one key two ways and must give one answer.
+    // Each pair of query strings names one key two ways and must return one response.
     let pairs = [
         ("model=gpt-4o-2024-08-06", "model=gpt-4o&version=2024-08-06"),
         (

@@ -54,7 +54,7 @@ impl Catalog {
             coverage.push((fetched_at, regions));
             for item in items.into_iter().filter(RetailItem::is_azure_openai) {
                 stats.rows += 1;
-                match to_candidate(&item, batch) {
+                match to_candidate(&item, batch, &mut stats) {
                     Ok(Some(candidate)) => {
                         let entry = &candidate.entry;
                         let key = (
@@ -69,7 +69,7 @@ impl Catalog {
                         );
                         groups.entry(key).or_default().push(candidate);
                     }
-                    Ok(None) => count_other(&item, &mut stats),
+                    Ok(None) => {}
                     Err(reason) => rejected.push(reject(&item, reason)),
                 }
             }
@@ -106,10 +106,23 @@ impl Catalog {
     }
 }
 
-fn to_candidate(item: &RetailItem, batch: usize) -> Result<Option<Candidate>, String> {
-    let class = classify(item)?;
-    let MeterClass::Token(meter) = class else {
-        return Ok(None);
+/// Classifies `item` once: a token price becomes a candidate, any other class is
+/// counted in `stats` and gives `None`.
+fn to_candidate(item: &RetailItem, batch: usize, stats: &mut CatalogStats) -> Result<Option<Candidate>, String> {
+    let meter = match classify(item)? {
+        MeterClass::Token(meter) => meter,
+        MeterClass::NonInference { .. } => {
+            stats.non_inference += 1;
+            return Ok(None);
+        }
+        MeterClass::Hourly { .. } => {
+            stats.hourly += 1;
+            return Ok(None);
+        }
+        MeterClass::Other { .. } => {
+            stats.other_units += 1;
+            return Ok(None);
+        }
     };
     if item.arm_region_name.is_empty() {
         return Err("row has no region (armRegionName is empty)".to_owned());
@@ -138,15 +151,6 @@ fn to_candidate(item: &RetailItem, batch: usize) -> Result<Option<Candidate>, St
         batch,
         row: reject(item, String::new()),
     }))
-}
-
-fn count_other(item: &RetailItem, stats: &mut CatalogStats) {
-    match classify(item) {
-        Ok(MeterClass::NonInference { .. }) => stats.non_inference += 1,
-        Ok(MeterClass::Hourly { .. }) => stats.hourly += 1,
-        Ok(MeterClass::Other { .. }) => stats.other_units += 1,
-        Ok(MeterClass::Token(_)) | Err(_) => {}
-    }
 }
 
 fn reject(item: &RetailItem, reason: String) -> RejectedRow {

@@ -165,9 +165,7 @@ pub async fn list(
         prices,
         provenance,
     };
-    serde_json::to_value(answer)
-        .map(Json)
-        .map_err(|error| ApiError::Internal(format!("answer could not be serialized: {error}")))
+    to_json(answer)
 }
 
 #[derive(Debug, Serialize)]
@@ -192,7 +190,12 @@ pub async fn rejected(
         rejected: loaded.catalog.rejected(),
         provenance,
     };
-    serde_json::to_value(answer)
+    to_json(answer)
+}
+
+/// Serializes a response body that borrows from the catalog.
+fn to_json(body: impl Serialize) -> Result<Json<serde_json::Value>, ApiError> {
+    serde_json::to_value(body)
         .map(Json)
-        .map_err(|error| ApiError::Internal(format!("answer could not be serialized: {error}")))
+        .map_err(|error| ApiError::Internal(format!("failed to serialize the response body: {error}")))
 }
