@@ -3,10 +3,12 @@
 //! currency and time.
 
 pub mod catalog;
+pub mod currency;
 pub mod entry;
 pub mod normalize;
+pub mod overrides;
 pub mod retail;
 pub mod snapshot;
 
 pub use catalog::{Catalog, LookupError, PriceFilter, PriceQuery, PriceQuote, VersionMatch};
-pub use entry::{CatalogStats, PriceEntry, RejectedRow};
+pub use entry::{CatalogStats, Conversion, PriceEntry, PriceOrigin, RejectedRow};

@@ -55,9 +55,10 @@ pub fn bundled_batches() -> Result<Vec<(String, Vec<RetailItem>)>, SnapshotError
 /// Builds the catalog from the bundled snapshot.
 pub fn bundled_catalog() -> Result<Catalog, SnapshotError> {
     let batches = bundled_batches()?;
-    Ok(Catalog::build(
-        batches.into_iter().map(|(label, items)| (batch_time(&label), items)),
-    ))
+    Ok(
+        Catalog::build(batches.into_iter().map(|(label, items)| (batch_time(&label), items)))
+            .with_origin(crate::PriceOrigin::Snapshot),
+    )
 }
 
 /// Parses snapshot text: `#batch <label>` lines, each followed by its rows.

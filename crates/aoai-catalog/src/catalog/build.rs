@@ -6,7 +6,7 @@ use aoai_core::{ContextBand, Currency, DeploymentType, Tier, TokenKind};
 use chrono::{DateTime, Utc};
 
 use super::Catalog;
-use crate::entry::{CatalogStats, PriceEntry, RejectedRow};
+use crate::entry::{CatalogStats, PriceEntry, PriceOrigin, RejectedRow};
 use crate::normalize::{MeterClass, classify};
 use crate::retail::RetailItem;
 
@@ -147,6 +147,8 @@ fn to_candidate(item: &RetailItem, batch: usize, stats: &mut CatalogStats) -> Re
             effective_from: item.effective_start_date,
             effective_to: item.effective_end_date,
             meter_name: item.meter_name.clone(),
+            origin: PriceOrigin::RetailApi,
+            conversion: None,
         },
         batch,
         row: reject(item, String::new()),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::Catalog;
 use super::closest::closest;
-use crate::entry::PriceEntry;
+use crate::entry::{Conversion, PriceEntry, PriceOrigin};
 
 /// A price request. Every field is explicit, so defaults are the caller's choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,10 @@ pub struct PriceQuote {
     pub effective_from: DateTime<Utc>,
     /// The meters the prices came from.
     pub meters: Vec<String>,
+    /// The sources the prices were read from.
+    pub origins: Vec<PriceOrigin>,
+    /// Set when the prices were converted from another currency.
+    pub conversion: Option<Conversion>,
 }
 
 impl PriceQuote {
@@ -174,10 +178,14 @@ impl Catalog {
 
         let mut prices = BTreeMap::new();
         let mut meters = Vec::new();
+        let mut origins = BTreeSet::new();
+        let mut conversion = None;
         let mut effective_from = chosen[0].effective_from;
         for entry in chosen {
             prices.insert(entry.kind, entry.price);
             meters.push(entry.meter_name.clone());
+            origins.insert(entry.origin);
+            conversion = conversion.or(entry.conversion);
             effective_from = effective_from.max(entry.effective_from);
         }
         meters.sort();
@@ -195,6 +203,8 @@ impl Catalog {
             prices,
             effective_from,
             meters,
+            origins: origins.into_iter().collect(),
+            conversion,
         })
     }
 

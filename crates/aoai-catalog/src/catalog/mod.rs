@@ -2,6 +2,7 @@
 
 mod build;
 mod closest;
+mod combine;
 mod lookup;
 
 use std::collections::{BTreeSet, HashMap};
@@ -9,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use aoai_core::Currency;
 
 use crate::entry::{CatalogStats, PriceEntry, RejectedRow};
+pub use combine::{PriceKey, price_key};
 pub use lookup::{LookupError, PriceFilter, PriceQuery, PriceQuote, VersionMatch};
 
 /// Token prices indexed by model name, with the rows that were rejected.

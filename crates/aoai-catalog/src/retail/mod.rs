@@ -2,7 +2,7 @@
 
 mod client;
 mod files;
-mod item;
+pub(crate) mod item;
 
 pub use client::{
     API_VERSION, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_BUDGET,
