@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod entry;
 pub mod normalize;
+pub mod page;
 pub mod retail;
 pub mod snapshot;
 
