@@ -7,6 +7,7 @@ pub mod currency;
 pub mod entry;
 pub mod normalize;
 pub mod overrides;
+pub mod page;
 pub mod retail;
 pub mod snapshot;
 

@@ -30,6 +30,14 @@ const ALIASES: &[(&str, &str)] = &[
     ("davinci-002-base", "davinci-002"),
 ];
 
+/// Returns Azure's model name for a name that meters or the pricing page spell differently.
+pub(crate) fn alias(name: &str) -> Option<&'static str> {
+    ALIASES
+        .iter()
+        .find(|(spelled, _)| *spelled == name)
+        .map(|(_, azure_name)| *azure_name)
+}
+
 /// The parts of a meter name beside its model words that change the model name.
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
@@ -65,8 +73,8 @@ pub fn canonical(words: &[String], context: Context) -> Result<String, String> {
         parts.insert(0, "gpt");
     }
     let mut name = parts.join("-");
-    if let Some((_, alias)) = ALIASES.iter().find(|(spelled, _)| *spelled == name) {
-        name = (*alias).to_owned();
+    if let Some(azure_name) = alias(&name) {
+        name = azure_name.to_owned();
     }
     if context.has_version && name == "gpt-35-turbo-16k" {
         name = "gpt-35-turbo".to_owned();

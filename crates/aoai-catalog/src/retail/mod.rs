@@ -9,4 +9,5 @@ pub use client::{
     DEFAULT_SERVICE_NAME, FetchError, FetchOutcome, RetailClient, RetailClientOptions,
 };
 pub use files::{ReadError, parse_items};
+pub(crate) use item::parse_decimal_literal;
 pub use item::{RetailItem, RetailPage};
