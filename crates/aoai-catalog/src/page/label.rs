@@ -7,7 +7,7 @@ use aoai_core::{ContextBand, DeploymentType, ModelKey};
 
 use crate::normalize::{model_alias, resolve_version};
 
-/// What a model cell names.
+/// The model, deployment type and band of a model cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ModelCell {
     pub model: ModelKey,
@@ -15,7 +15,7 @@ pub(crate) struct ModelCell {
     pub band: Option<ContextBand>,
 }
 
-/// Why a model or context cell is not understood.
+/// The reason a model or context cell is not understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LabelError {
     NoDeploymentType,

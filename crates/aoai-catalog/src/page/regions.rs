@@ -3,9 +3,9 @@
 //! The pricing pages on azure.microsoft.com key every `data-amount` price by a slug of
 //! their own (`us-east-2`, `europe-west`), not by the ARM name (`eastus2`,
 //! `westeurope`). The slugs are the `value`s of the region selector on those pages, as
-//! public scrapers of the pages record them: the area comes first and the direction
-//! after it (`us-north-central`, `asia-pacific-southeast`, `united-kingdom-south`),
-//! with a trailing number where the ARM name has one (`us-west-3`, `australia-central-2`).
+//! public scrapers of the pages record them. The area comes first and the direction
+//! after it (`us-north-central`, `asia-pacific-southeast`, `united-kingdom-south`).
+//! A trailing number stays where the ARM name has one (`us-west-3`, `australia-central-2`).
 //!
 //! The table is maintained by hand. It covers every ARM region that appears in the
 //! Retail Prices fixtures under `tests/fixtures/retail-prices/`, and a test checks that.

@@ -195,7 +195,7 @@ pub(crate) fn read_headings(family: &str, heading_row: &[ElementRef<'_>]) -> Res
     Ok(columns)
 }
 
-/// A price column without a unit takes the unit of the table's other headings when
+/// Gives a price column without a unit the unit of the table's other headings, when
 /// they state exactly one.
 fn fill_units(family: &str, columns: &mut [Column]) -> Result<(), PageError> {
     let mut stated: Vec<u64> = columns.iter().filter_map(|column| column.per_tokens).collect();
@@ -217,7 +217,7 @@ fn fill_units(family: &str, columns: &mut [Column]) -> Result<(), PageError> {
     Ok(())
 }
 
-/// The heading in lower case without its unit: `Batch API (per 1M tokens)` is `batch api`.
+/// Returns the heading in lower case without its unit, so `Batch API (per 1M tokens)` is `batch api`.
 fn heading_stem(heading: &str) -> String {
     let lower = heading.to_lowercase();
     let cut = [lower.find('('), lower.find(" per ")].into_iter().flatten().min();
@@ -249,7 +249,7 @@ fn role_of(stem: &str) -> Option<Role> {
     }
 }
 
-/// The token count a heading quotes prices for, when it states one.
+/// Returns the token count a heading quotes prices for, when it states one.
 fn unit_of(heading: &str) -> Option<u64> {
     let compact: String = heading.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
     let per_million = ["per1m", "per1,000,000", "per1000000", "permillion", "/1m"];
