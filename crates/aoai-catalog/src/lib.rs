@@ -10,6 +10,7 @@ pub mod overrides;
 pub mod page;
 pub mod retail;
 pub mod snapshot;
+pub mod sources;
 
-pub use catalog::{Catalog, LookupError, PriceFilter, PriceQuery, PriceQuote, VersionMatch};
+pub use catalog::{Catalog, LookupError, PriceFilter, PriceKey, PriceQuery, PriceQuote, VersionMatch, price_key};
 pub use entry::{CatalogStats, Conversion, PriceEntry, PriceOrigin, RejectedRow};

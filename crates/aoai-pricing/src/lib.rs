@@ -3,6 +3,5 @@
 
 pub mod api;
 pub mod config;
-pub mod source;
 
 pub use api::{AppState, app};

@@ -1,36 +1,33 @@
 //! `aoai-pricing`: the Azure Functions custom handler that serves token prices.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
-use aoai_catalog::retail::RetailClient;
-use aoai_pricing::config::{Config, SourceKind};
-use aoai_pricing::source::{PriceSource, spawn_refresh};
+use aoai_catalog::sources::PriceService;
+use aoai_pricing::config::Config;
 use aoai_pricing::{AppState, app};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing();
     let config = Config::from_lookup(|name| std::env::var(name).ok())?;
-
-    let live = config.source == SourceKind::RetailApi;
-    let prices = Arc::new(PriceSource::from_snapshot(live).context("failed to load the bundled price snapshot")?);
-    if live {
-        let client = RetailClient::new(config.retail.clone()).context("invalid Retail Prices API settings")?;
-        spawn_refresh(
-            Arc::clone(&prices),
-            client,
-            config.refresh_interval,
-            config.retry_interval,
-        );
+    let prices = PriceService::start(&config.prices)
+        .map_err(anyhow::Error::msg)
+        .context("failed to start the price source")?;
+    if let Some(path) = &prices.overrides_path {
+        tracing::info!(path = %path.display(), rules = prices.overrides.rule_count(), "price overrides read");
     }
 
     let address = SocketAddr::new(config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("failed to listen on {address}; set FUNCTIONS_CUSTOMHANDLER_PORT to a free port"))?;
-    tracing::info!(%address, source = config.source.as_str(), "aoai-pricing listening");
+    tracing::info!(
+        %address,
+        source = prices.kind.as_str(),
+        default_currency = %prices.default_currency,
+        "aoai-pricing listening"
+    );
 
     axum::serve(listener, app(AppState { prices }))
         .with_graceful_shutdown(shutdown_signal())

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use aoai_pricing::source::PriceSource;
+use aoai_catalog::sources::{PriceService, PriceSettings};
 use aoai_pricing::{AppState, app};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -12,8 +12,11 @@ use tower::ServiceExt;
 
 /// Returns state over one catalog shared by every test in this file, because building it is the slow part.
 fn state() -> AppState {
-    static PRICES: OnceLock<Arc<PriceSource>> = OnceLock::new();
-    let prices = PRICES.get_or_init(|| Arc::new(PriceSource::from_snapshot(false).expect("snapshot loads")));
+    static PRICES: OnceLock<Arc<PriceService>> = OnceLock::new();
+    let prices = PRICES.get_or_init(|| {
+        let settings = PriceSettings::from_lookup(|_| None).expect("default settings");
+        PriceService::start(&settings).expect("snapshot loads")
+    });
     AppState {
         prices: Arc::clone(prices),
     }
@@ -209,7 +212,7 @@ async fn unknown_values_are_404_naming_closest() {
     let cases = [
         ("/api/price?model=gpt-4oo", "did you mean gpt-4o"),
         ("/api/price?model=gpt-4o&region=eastus3", "did you mean eastus"),
-        ("/api/price?model=gpt-4o&currency=EUR", "available: USD"),
+        ("/api/price?model=gpt-4o&currency=EUR", "in USD only"),
         (
             "/api/price?model=gpt-4o&version=2023-01-01",
             "priced versions: 2024-05-13, 2024-08-06, 2024-11-20",
@@ -271,4 +274,75 @@ async fn rejected_rows_carry_reasons() {
         assert!(!row["meter_name"].as_str().unwrap_or("").is_empty(), "{row}");
     }
     assert!(body["stats"]["token_prices"].as_u64().unwrap_or(0) > 7_000);
+}
+
+/// A service over the snapshot with the overrides in `toml`, written to a temporary file.
+fn state_with_overrides(name: &str, toml: &str) -> AppState {
+    let path = std::env::temp_dir().join(format!("aoai-pricing-{}-{name}.toml", std::process::id()));
+    std::fs::write(&path, toml).expect("write overrides");
+    let path_text = path.display().to_string();
+    let settings =
+        PriceSettings::from_lookup(|name| (name == "PRICE_OVERRIDES").then(|| path_text.clone())).expect("settings");
+    let prices = PriceService::start(&settings).expect("service starts");
+    std::fs::remove_file(&path).expect("remove overrides");
+    AppState { prices }
+}
+
+async fn get_with(state: AppState, uri: &str) -> (StatusCode, Value) {
+    let response = app(state)
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).expect("JSON body"))
+}
+
+#[tokio::test]
+async fn overrides_give_effective_prices_beside_list_prices() {
+    let state = state_with_overrides(
+        "effective",
+        "[[discount]]\npercent = 10\n\n[[price]]\nmodel = \"gpt-4o\"\ncurrency = \"USD\"\ninput = \"2.00\"\n",
+    );
+    let (status, body) = get_with(state.clone(), &format!("/api/price?model=gpt-4o-2024-11-20&{AT}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Input is the agreed 2.00; cached input and output keep their own list prices less 10%.
+    assert_eq!(body["input"], "2");
+    assert_eq!(body["cached_input"], "1.125");
+    assert_eq!(body["output"], "9");
+    assert_eq!(body["list"]["input"], "2.5");
+    assert_eq!(body["list"]["cached_input"], "1.25");
+    assert_eq!(body["list"]["output"], "10");
+    assert_eq!(body["overrides"]["input"]["rule"], "price");
+    assert_eq!(body["overrides"]["output"]["rule"], "discount");
+    assert_eq!(body["overrides"]["output"]["percent"], "10");
+
+    let (status, body) = get_with(
+        state,
+        &format!(
+            "/api/prices?model=gpt-4o&version=2024-11-20&deployment_type=global&tier=standard&region=eastus2&{AT}"
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let output = body["prices"]
+        .as_array()
+        .expect("prices")
+        .iter()
+        .find(|price| price["kind"] == "output")
+        .expect("an output price");
+    assert_eq!(output["price"], "10");
+    assert_eq!(output["effective_price"], "9");
+}
+
+#[tokio::test]
+async fn an_invalid_overrides_file_stops_start_up_with_its_reason() {
+    let path = std::env::temp_dir().join(format!("aoai-pricing-{}-invalid.toml", std::process::id()));
+    std::fs::write(&path, "[[discount]]\npercent = 150\n").expect("write");
+    let path_text = path.display().to_string();
+    let settings =
+        PriceSettings::from_lookup(|name| (name == "PRICE_OVERRIDES").then(|| path_text.clone())).expect("settings");
+    let error = PriceService::start(&settings).expect_err("percent out of range");
+    std::fs::remove_file(&path).expect("remove");
+    assert!(error.contains("discount 1: percent 150 is outside 0 to 100"), "{error}");
 }

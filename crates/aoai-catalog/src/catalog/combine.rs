@@ -68,7 +68,9 @@ impl Catalog {
     /// Adds every history of `fallback` whose key this catalog does not price.
     ///
     /// The keys this catalog prices keep their own history whole; `fallback` only fills
-    /// gaps, so a source is never mixed with another within one key.
+    /// gaps, so a source is never mixed with another within one key. A price here without
+    /// a version covers every version of its key, so `fallback` adds no versioned price
+    /// beside it, which the lookup would otherwise prefer.
     pub fn filled_from(self, fallback: &Catalog) -> Catalog {
         let Catalog {
             mut entries,
@@ -82,7 +84,12 @@ impl Catalog {
             fallback
                 .entries
                 .iter()
-                .filter(|entry| !known.contains(&price_key(entry)))
+                .filter(|entry| {
+                    let key = price_key(entry);
+                    let mut any_version = key.clone();
+                    any_version.2 = None;
+                    !known.contains(&key) && !known.contains(&any_version)
+                })
                 .cloned(),
         );
         stats.token_prices += entries.len() - before;

@@ -169,7 +169,7 @@ fn price_rule(number: usize, value: &Value) -> Result<PriceRule, OverridesError>
         if price < Decimal::ZERO {
             return Err(invalid(&place, format!("{key} = {price} is negative")));
         }
-        prices.insert(kind, price);
+        prices.insert(kind, price.normalize());
     }
     let currency = currency.ok_or_else(|| {
         invalid(

@@ -296,7 +296,7 @@ impl Overrides {
 /// `list` less `percent` percent, exactly. `percent` is between 0 and 100 and list prices
 /// are far below `Decimal::MAX`, so the product cannot overflow.
 fn discounted(list: Price, percent: Decimal) -> Price {
-    list - list * percent / Decimal::ONE_HUNDRED
+    (list - list * percent / Decimal::ONE_HUNDRED).normalize()
 }
 
 #[cfg(test)]

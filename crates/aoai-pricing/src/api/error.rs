@@ -1,6 +1,8 @@
 //! The error response of every route: `{"error": {"code", "message", "parameter"?}}`.
 
 use aoai_catalog::LookupError;
+use aoai_catalog::overrides::CurrencyMismatch;
+use aoai_catalog::sources::LoadError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +19,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("route not found: {0}")]
     NoRoute(String),
+    /// The price source failed and no catalog for the request is loaded yet.
+    #[error("{0}")]
+    Unavailable(String),
     /// A fault of this service; the detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -37,6 +42,23 @@ impl From<LookupError> for ApiError {
     }
 }
 
+impl From<LoadError> for ApiError {
+    fn from(error: LoadError) -> ApiError {
+        match error {
+            LoadError::Unavailable(message) => ApiError::NotFound(message),
+            LoadError::Failed(message) => ApiError::Unavailable(format!(
+                "prices are not available yet: {message}. Try again later, or set PRICING_SOURCE=snapshot"
+            )),
+        }
+    }
+}
+
+impl From<CurrencyMismatch> for ApiError {
+    fn from(error: CurrencyMismatch) -> ApiError {
+        ApiError::invalid("currency", error.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // Client mistakes get their message and are not logged; a server fault is logged once.
@@ -50,6 +72,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "source_unavailable", None),
         };
         let mut error = json!({ "code": code, "message": self.to_string() });
         if let Some(parameter) = parameter {

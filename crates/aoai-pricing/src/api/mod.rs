@@ -1,5 +1,6 @@
 //! The HTTP routes of the pricing function.
 
+mod compare;
 mod error;
 mod params;
 mod prices;
@@ -13,12 +14,12 @@ use tower_http_trace::request_span;
 
 pub use error::ApiError;
 
-use crate::source::PriceSource;
+use aoai_catalog::sources::PriceService;
 
 /// Shared state of every route.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub prices: Arc<PriceSource>,
+    pub prices: Arc<PriceService>,
 }
 
 /// Builds the router; tests drive it without a socket.
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/price", get(prices::price))
         .route("/api/prices", get(prices::list))
         .route("/api/prices/rejected", get(prices::rejected))
+        .route("/api/prices/compare", get(compare::compare))
         .fallback(no_route)
         .layer(axum::middleware::from_fn(request_span))
         .with_state(state)

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use aoai_catalog::{PriceEntry, PriceFilter, PriceQuery, RejectedRow, VersionMatch};
+use aoai_catalog::overrides::Applied;
+use aoai_catalog::sources::Served;
+use aoai_catalog::{Conversion, PriceEntry, PriceFilter, PriceOrigin, PriceQuery, RejectedRow, VersionMatch};
 use aoai_core::{ContextBand, Currency, DeploymentType, PER_TOKENS, Price, Tier, TokenKind};
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -17,32 +19,71 @@ const DEFAULT_REGION: &str = "eastus2";
 
 /// The source and fetch time of a response's data, included in every response.
 #[derive(Debug, Serialize)]
-struct Provenance {
+pub struct Provenance {
     source: &'static str,
     as_of: DateTime<Utc>,
     stale: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
-fn provenance(state: &AppState) -> (std::sync::Arc<crate::source::LoadedCatalog>, Provenance) {
-    let (loaded, stale) = state.prices.current();
-    let provenance = Provenance {
-        source: loaded.source.as_str(),
-        as_of: loaded.as_of,
-        stale,
-    };
-    (loaded, provenance)
+impl Provenance {
+    pub fn of(served: &Served) -> Provenance {
+        Provenance {
+            source: served.loaded.source.as_str(),
+            as_of: served.loaded.as_of,
+            stale: served.stale,
+            warnings: served.loaded.warnings.clone(),
+        }
+    }
 }
 
-/// Returns readiness for the Functions host's probe.
+/// Returns readiness for the Functions host's probe, without waiting for any fetch.
 pub async fn ready(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let (loaded, provenance) = provenance(&state);
-    Json(serde_json::json!({
+    let service = &state.prices;
+    let mut body = serde_json::json!({
         "status": "ready",
-        "token_prices": loaded.catalog.stats().token_prices,
-        "source": provenance.source,
-        "as_of": provenance.as_of,
-        "stale": provenance.stale,
-    }))
+        "configured_source": service.kind.as_str(),
+        "default_currency": service.default_currency,
+        "override_rules": service.overrides.rule_count(),
+    });
+    if let Some(served) = service
+        .cache
+        .peek(aoai_catalog::sources::CacheKey::Prices(service.default_currency))
+    {
+        let provenance = Provenance::of(&served);
+        body["token_prices"] = serde_json::json!(served.loaded.catalog.stats().token_prices);
+        body["source"] = serde_json::json!(provenance.source);
+        body["as_of"] = serde_json::json!(provenance.as_of);
+        body["stale"] = serde_json::json!(provenance.stale);
+    }
+    Json(body)
+}
+
+/// Prices per 1,000,000 tokens by token kind, as decimal strings.
+#[derive(Debug, Serialize)]
+struct PriceSet {
+    #[serde(with = "rust_decimal::serde::str_option")]
+    input: Option<Price>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    cached_input: Option<Price>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    output: Option<Price>,
+    prices: BTreeMap<TokenKind, String>,
+}
+
+impl PriceSet {
+    fn new(prices: BTreeMap<TokenKind, Price>) -> PriceSet {
+        PriceSet {
+            input: prices.get(&TokenKind::Input).copied(),
+            cached_input: prices.get(&TokenKind::CachedInput).copied(),
+            output: prices.get(&TokenKind::Output).copied(),
+            prices: prices
+                .iter()
+                .map(|(kind, price)| (*kind, price.normalize().to_string()))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -56,13 +97,17 @@ pub struct PriceAnswer {
     region: String,
     currency: Currency,
     per_tokens: u64,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    input: Option<Price>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    cached_input: Option<Price>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    output: Option<Price>,
-    prices: BTreeMap<TokenKind, String>,
+    /// The prices charged: list prices after any negotiated overrides.
+    #[serde(flatten)]
+    effective: PriceSet,
+    /// The list prices, before overrides.
+    list: PriceSet,
+    /// The override rule behind each price that differs from its list price.
+    overrides: BTreeMap<TokenKind, Applied>,
+    /// The rate and its date when the prices were converted from USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversion: Option<Conversion>,
+    origins: Vec<PriceOrigin>,
     context_band: Option<ContextBand>,
     effective_from: DateTime<Utc>,
     at: DateTime<Utc>,
@@ -88,19 +133,20 @@ pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         .or(params.deployment.and_then(|sku| sku.tier))
         .unwrap_or(Tier::Standard);
     let at = params.at.unwrap_or_else(Utc::now);
+    let currency = params.currency.unwrap_or(state.prices.default_currency);
 
-    let (loaded, provenance) = provenance(&state);
-    let quote = loaded.catalog.price(&PriceQuery {
+    let served = state.prices.catalog(currency).await?;
+    let quote = served.loaded.catalog.price(&PriceQuery {
         model,
         deployment_type,
         tier,
         region: params.region.unwrap_or_else(|| DEFAULT_REGION.to_owned()),
-        currency: params.currency.unwrap_or(Currency::USD),
+        currency,
         at,
         context_band: params.context_band,
     })?;
+    let effective = state.prices.overrides.apply(&quote)?;
 
-    let text = quote.text_prices();
     Ok(Json(PriceAnswer {
         model: quote.model,
         version: quote.version,
@@ -110,27 +156,47 @@ pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         region: quote.region,
         currency: quote.currency,
         per_tokens: PER_TOKENS,
-        input: text.input,
-        cached_input: text.cached_input,
-        output: text.output,
-        prices: quote
+        effective: PriceSet::new(
+            effective
+                .prices
+                .iter()
+                .map(|(kind, price)| (*kind, price.price))
+                .collect(),
+        ),
+        list: PriceSet::new(quote.prices),
+        overrides: effective
             .prices
-            .iter()
-            .map(|(kind, price)| (*kind, price.normalize().to_string()))
+            .into_iter()
+            .filter_map(|(kind, price)| price.applied.map(|applied| (kind, applied)))
             .collect(),
+        conversion: quote.conversion,
+        origins: quote.origins,
         context_band: quote.context_band,
         effective_from: quote.effective_from,
         at,
         meters: quote.meters,
-        provenance,
+        provenance: Provenance::of(&served),
     }))
 }
 
+/// A catalog price with the price charged after overrides.
 #[derive(Debug, Serialize)]
-pub struct ListAnswer<'a> {
+struct ListedPrice<'a> {
+    #[serde(flatten)]
+    entry: &'a PriceEntry,
+    /// The price charged: `price` after any negotiated override.
+    #[serde(with = "rust_decimal::serde::str")]
+    effective_price: Price,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    r#override: Option<Applied>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListAnswer<'a> {
     count: usize,
+    currency: Currency,
     per_tokens: u64,
-    prices: Vec<&'a PriceEntry>,
+    prices: Vec<ListedPrice<'a>>,
     #[serde(flatten)]
     provenance: Provenance,
 }
@@ -141,7 +207,9 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let params = PriceParams::parse(query.as_deref())?;
-    let (loaded, provenance) = provenance(&state);
+    let currency = params.currency.unwrap_or(state.prices.default_currency);
+    let served = state.prices.catalog(currency).await?;
+    let catalog = &served.loaded.catalog;
     let tier = params.tier.or(params.deployment.and_then(|sku| sku.tier));
     let filter = PriceFilter {
         model: params.model.as_ref().map(|key| key.name.clone()),
@@ -149,23 +217,31 @@ pub async fn list(
         deployment_type: params.deployment.map(|sku| sku.deployment_type),
         tier,
         region: params.region,
-        currency: params.currency,
+        currency: Some(currency),
         context_band: params.context_band,
         at: Some(params.at.unwrap_or_else(Utc::now)),
     };
     if let Some(model) = &filter.model
-        && !loaded.catalog.model_names().any(|name| name == model)
+        && !catalog.model_names().any(|name| name == model)
     {
         return Err(ApiError::NotFound(format!("unknown model '{model}'")));
     }
-    let prices = loaded.catalog.list(&filter);
-    let answer = ListAnswer {
+    let mut prices = Vec::new();
+    for entry in catalog.list(&filter) {
+        let effective = state.prices.overrides.apply_entry(entry)?;
+        prices.push(ListedPrice {
+            entry,
+            effective_price: effective.price,
+            r#override: effective.applied,
+        });
+    }
+    to_json(ListAnswer {
         count: prices.len(),
+        currency,
         per_tokens: PER_TOKENS,
         prices,
-        provenance,
-    };
-    to_json(answer)
+        provenance: Provenance::of(&served),
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -183,18 +259,18 @@ pub async fn rejected(
     RawQuery(query): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     collect(query.as_deref(), &[])?;
-    let (loaded, provenance) = provenance(&state);
-    let answer = RejectedAnswer {
-        count: loaded.catalog.rejected().len(),
-        stats: loaded.catalog.stats(),
-        rejected: loaded.catalog.rejected(),
-        provenance,
-    };
-    to_json(answer)
+    let served = state.prices.catalog(state.prices.default_currency).await?;
+    let catalog = &served.loaded.catalog;
+    to_json(RejectedAnswer {
+        count: catalog.rejected().len(),
+        stats: catalog.stats(),
+        rejected: catalog.rejected(),
+        provenance: Provenance::of(&served),
+    })
 }
 
 /// Serializes a response body that borrows from the catalog.
-fn to_json(body: impl Serialize) -> Result<Json<serde_json::Value>, ApiError> {
+pub fn to_json(body: impl Serialize) -> Result<Json<serde_json::Value>, ApiError> {
     serde_json::to_value(body)
         .map(Json)
         .map_err(|error| ApiError::Internal(format!("failed to serialize the response body: {error}")))
