@@ -120,6 +120,7 @@ impl ExchangeRates {
         let rate = self.rate(to)?;
         price
             .checked_mul(rate)
+            .map(|converted| converted.normalize())
             .ok_or(ConversionError::Overflow { price, from, to })
     }
 

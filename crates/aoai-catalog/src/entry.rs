@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Where a price was read.
+/// The source a price was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PriceOrigin {
@@ -33,7 +33,7 @@ impl std::fmt::Display for PriceOrigin {
     }
 }
 
-/// How a price was converted from the currency it was published in.
+/// The conversion of a price from the currency it was published in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversion {
     pub from: Currency,

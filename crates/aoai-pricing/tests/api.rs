@@ -276,7 +276,7 @@ async fn rejected_rows_carry_reasons() {
     assert!(body["stats"]["token_prices"].as_u64().unwrap_or(0) > 7_000);
 }
 
-/// A service over the snapshot with the overrides in `toml`, written to a temporary file.
+/// Starts a service over the snapshot with the overrides in `toml`, written to a temporary file.
 fn state_with_overrides(name: &str, toml: &str) -> AppState {
     let path = std::env::temp_dir().join(format!("aoai-pricing-{}-{name}.toml", std::process::id()));
     std::fs::write(&path, toml).expect("write overrides");
@@ -299,7 +299,7 @@ async fn get_with(state: AppState, uri: &str) -> (StatusCode, Value) {
 }
 
 #[tokio::test]
-async fn overrides_give_effective_prices_beside_list_prices() {
+async fn overrides_give_effective_prices() {
     let state = state_with_overrides(
         "effective",
         "[[discount]]\npercent = 10\n\n[[price]]\nmodel = \"gpt-4o\"\ncurrency = \"USD\"\ninput = \"2.00\"\n",
@@ -336,7 +336,7 @@ async fn overrides_give_effective_prices_beside_list_prices() {
 }
 
 #[tokio::test]
-async fn an_invalid_overrides_file_stops_start_up_with_its_reason() {
+async fn invalid_overrides_stop_start_up() {
     let path = std::env::temp_dir().join(format!("aoai-pricing-{}-invalid.toml", std::process::id()));
     std::fs::write(&path, "[[discount]]\npercent = 150\n").expect("write");
     let path_text = path.display().to_string();

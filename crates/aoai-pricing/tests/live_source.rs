@@ -188,7 +188,7 @@ fn current_page() -> String {
 }
 
 #[tokio::test]
-async fn pricing_page_source_converts_usd_with_the_published_rates() {
+async fn pricing_page_converts_with_rates() {
     let stand_in = StandIn::new(current_page());
     let settings = start(&stand_in, "pricing-page", "page").await;
     let state = AppState {
@@ -221,7 +221,7 @@ async fn pricing_page_source_converts_usd_with_the_published_rates() {
 }
 
 #[tokio::test]
-async fn retail_api_source_answers_with_its_own_prices_in_the_asked_currency() {
+async fn retail_api_keeps_its_currency_prices() {
     let stand_in = StandIn::new(current_page());
     let settings = start(&stand_in, "retail-api", "retail").await;
     let state = AppState {
@@ -242,13 +242,13 @@ async fn retail_api_source_answers_with_its_own_prices_in_the_asked_currency() {
 }
 
 #[tokio::test]
-async fn auto_fills_keys_from_the_page_then_from_the_snapshot() {
+async fn auto_fills_from_page_then_snapshot() {
     let stand_in = StandIn::new(current_page());
     let settings = start(&stand_in, "auto", "auto").await;
     let state = AppState {
         prices: PriceService::start(&settings).expect("service"),
     };
-    // The bundled snapshot answers until the first load of the default currency completes.
+    // The bundled snapshot is served until the first load of the default currency completes.
     let prices = Arc::clone(&state.prices);
     until("the first auto load", || {
         prices
@@ -280,7 +280,7 @@ async fn auto_fills_keys_from_the_page_then_from_the_snapshot() {
 }
 
 #[tokio::test]
-async fn compare_lists_where_the_live_sources_disagree() {
+async fn compare_lists_disagreements() {
     // The page lists gpt-4.1 Global input at 2.1 in every region; the API lists 2.
     let page = current_page().replacen(
         r#"{"regional":{"us-east-2":2,"sweden-central":2,"europe-west":2}}"#,
@@ -332,7 +332,7 @@ async fn compare_needs_a_live_source() {
 }
 
 #[tokio::test]
-async fn refresh_survives_a_slow_failing_and_recovering_source() {
+async fn refresh_survives_slow_failing_source() {
     let stand_in = StandIn::new(current_page());
     let mut settings = start(&stand_in, "retail-api", "refresh").await;
     settings.source.time_to_live = Duration::from_millis(400);
@@ -360,7 +360,7 @@ async fn refresh_survives_a_slow_failing_and_recovering_source() {
     }
     assert_eq!(stand_in.retail_calls(), 1, "one fetch served every waiting request");
 
-    // The time to live passes. With the source held slow, answers come at once from the
+    // The time to live passes. With the source held slow, requests are served at once from the
     // loaded catalog, marked stale, while one refresh waits on the source.
     tokio::time::sleep(Duration::from_millis(450)).await;
     for _ in 0..5 {
@@ -413,7 +413,7 @@ fn eur() -> aoai_core::Currency {
 }
 
 #[tokio::test]
-async fn a_restart_serves_the_last_good_catalog_from_disk() {
+async fn restart_serves_catalog_from_disk() {
     let stand_in = StandIn::new(current_page());
     let settings = start(&stand_in, "retail-api", "disk").await;
     let first = AppState {

@@ -105,3 +105,69 @@ async fn invalid_setting_exits_with_its_name() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("FUNCTIONS_CUSTOMHANDLER_PORT='not-a-port'"), "{stderr}");
 }
+
+/// Serves the constructed pricing page and published rates on the loopback address.
+async fn start_page_stand_in() -> String {
+    let page = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/pricing-page/current_per_1m.html"),
+    )
+    .expect("page fixture");
+    let router = axum::Router::new()
+        .route(
+            "/page",
+            axum::routing::get(move || {
+                let page = page.clone();
+                async move { axum::response::Html(page) }
+            }),
+        )
+        .route(
+            "/rates",
+            axum::routing::get(|| async { r#"{"usd":{"modernConversion":1},"aud":{"modernConversion":1.5312}}"# }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn pricing_page_source_over_socket() {
+    let stand_in = start_page_stand_in().await;
+    let cache = std::env::temp_dir().join(format!("aoai-pricing-process-{}", std::process::id()));
+    let page_url = format!("{stand_in}/page");
+    let rates_url = format!("{stand_in}/rates");
+    let cache_path = cache.display().to_string();
+    let handler = Handler::start(&[
+        ("PRICING_SOURCE", "pricing-page"),
+        ("PRICING_PAGE_URL", &page_url),
+        ("PRICING_RATES_URL", &rates_url),
+        ("PRICING_CACHE_PATH", &cache_path),
+    ]);
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+
+    let body: serde_json::Value = client
+        .get(format!(
+            "{}/api/price?model=gpt-4.1-2025-04-14&deployment_type=regional&region=swedencentral&currency=AUD",
+            handler.base
+        ))
+        .send()
+        .await
+        .expect("price request")
+        .json()
+        .await
+        .expect("JSON body");
+    // 2.42 / 0.605 / 9.68 USD at 1.5312 AUD per USD.
+    assert_eq!(body["input"], "3.705504", "{body}");
+    assert_eq!(body["cached_input"], "0.926376");
+    assert_eq!(body["output"], "14.822016");
+    assert_eq!(body["currency"], "AUD");
+    assert_eq!(body["conversion"]["rate"], "1.5312");
+    assert_eq!(body["source"], "pricing-page");
+
+    let (status, logs) = handler.terminate();
+    assert!(status.success(), "exit status {status}; logs:\n{logs}");
+    assert!(logs.contains("price catalog refreshed"), "{logs}");
+    let _ = std::fs::remove_dir_all(cache);
+}

@@ -321,7 +321,7 @@ fn check_overlaps<'a>(rules: impl Iterator<Item = (String, &'a Scope)>) -> Resul
     Ok(())
 }
 
-/// The scope of the prices both scopes apply to, or `None` when no price is in both.
+/// Returns the scope of the prices both scopes match, or `None` when no price is in both.
 fn union(a: &Scope, b: &Scope) -> Option<Scope> {
     fn field<T: Clone + PartialEq>(a: &Option<T>, b: &Option<T>) -> Option<Option<T>> {
         match (a, b) {

@@ -24,7 +24,7 @@
 //! output = "6.40"
 //! ```
 //!
-//! For each token kind, the most specific `price` rule that sets that kind wins; a kind it
+//! For each token kind, the most specific `price` rule that sets that kind wins. A kind it
 //! does not set takes the most specific `discount` rule, so an agreed input price leaves
 //! cached input and output at their own discounted list prices. The most specific rule is
 //! the one with the most scope fields; two rules of equal specificity that can both apply
@@ -178,7 +178,7 @@ impl Overrides {
         self.discounts.is_empty() && self.prices.is_empty()
     }
 
-    /// The number of discount and price rules.
+    /// Counts the discount and price rules.
     pub fn rule_count(&self) -> usize {
         self.discounts.len() + self.prices.len()
     }
@@ -244,7 +244,7 @@ pub struct EffectiveQuote {
 }
 
 impl EffectiveQuote {
-    /// The effective text-token prices, for computing a cost.
+    /// Returns the effective text-token prices, for computing a cost.
     pub fn text_prices(&self) -> TextPrices {
         let get = |kind| self.prices.get(&kind).map(|effective: &Effective| effective.price);
         TextPrices {

@@ -69,7 +69,7 @@ fn percentage_discount_reduces_every_token_kind() {
 }
 
 #[test]
-fn absolute_input_price_leaves_cached_and_output_at_their_discounted_rates() {
+fn input_price_keeps_other_kinds_discounted() {
     let overrides = Overrides::parse(
         r#"
 [[discount]]
@@ -117,7 +117,7 @@ output = 6.4
 }
 
 #[test]
-fn the_most_specific_rule_wins() {
+fn specific_rule_wins() {
     let overrides = Overrides::parse(
         r#"
 [[discount]]
@@ -242,4 +242,16 @@ fn invalid_files_name_the_rule_and_field() {
 fn missing_file_names_the_path() {
     let error = Overrides::from_file(std::path::Path::new("/nonexistent/overrides.toml")).expect_err("absent");
     assert!(error.to_string().contains("/nonexistent/overrides.toml"), "{error}");
+}
+
+#[test]
+fn example_file_reads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/price-overrides.toml");
+    let overrides = Overrides::from_file(&path).expect("the example is valid");
+    assert_eq!(overrides.rule_count(), 3);
+    let effective = overrides.apply(&gpt41_quote()).expect("applies");
+    assert_eq!(effective.prices[&TokenKind::Input].price, dec("1.60"));
+    // 0.5 and 8 less 8%.
+    assert_eq!(effective.prices[&TokenKind::CachedInput].price, dec("0.46"));
+    assert_eq!(effective.prices[&TokenKind::Output].price, dec("7.36"));
 }

@@ -15,7 +15,7 @@ use chrono::Utc;
 use super::persist::DiskCache;
 use super::{LoadError, LoadedCatalog};
 
-/// What a cache slot holds.
+/// The content of a cache slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheKey {
     /// The configured source's prices in one currency.
@@ -41,7 +41,7 @@ pub trait Loader: Send + Sync + fmt::Debug + 'static {
     fn load(&self, key: CacheKey) -> LoadFuture;
 }
 
-/// A catalog to answer from, and whether its time to live passed without a successful refresh.
+/// A catalog to serve from, and whether its time to live passed without a successful refresh.
 #[derive(Debug, Clone)]
 pub struct Served {
     pub loaded: Arc<LoadedCatalog>,

@@ -22,7 +22,7 @@ pub struct SettingError {
 #[derive(Debug, Clone)]
 pub struct PriceSettings {
     pub source: SourceSettings,
-    /// The currency of answers that name none.
+    /// The currency of requests that name none.
     pub default_currency: Currency,
     /// The negotiated price overrides file, when one is configured.
     pub overrides: Option<PathBuf>,
@@ -51,7 +51,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "eastus2",
         "comma-separated ARM regions fetched from the Retail Prices API",
     ),
-    ("PRICING_CURRENCY", "USD", "ISO 4217 currency of answers that name none"),
+    (
+        "PRICING_CURRENCY",
+        "USD",
+        "ISO 4217 currency of requests that name none",
+    ),
     (
         "PRICING_REFRESH_HOURS",
         "24",

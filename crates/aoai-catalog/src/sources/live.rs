@@ -56,7 +56,7 @@ impl LiveLoader {
         &self.inner.settings
     }
 
-    /// The bundled snapshot, built once.
+    /// Builds the bundled snapshot once and returns it.
     pub fn snapshot(&self) -> Result<Arc<Catalog>, LoadError> {
         self.inner
             .snapshot
@@ -69,7 +69,7 @@ impl LiveLoader {
             .map_err(LoadError::Failed)
     }
 
-    /// The bundled snapshot as a loaded catalog; `fixed` when it is the configured source.
+    /// Returns the bundled snapshot as a loaded catalog, `fixed` when it is the configured source.
     pub fn snapshot_loaded(&self) -> Result<LoadedCatalog, LoadError> {
         Ok(LoadedCatalog {
             catalog: (*self.snapshot()?).clone(),
@@ -112,7 +112,7 @@ impl LiveLoader {
         })
     }
 
-    /// The Retail Prices API, then the pricing page for the keys it lacks, then the snapshot.
+    /// Loads the Retail Prices API, then fills the keys it lacks from the pricing page, then from the snapshot.
     async fn auto(&self, currency: Currency) -> Result<(Catalog, Vec<String>), LoadError> {
         let mut warnings = Vec::new();
         let retail = self.retail(currency).await;
@@ -215,7 +215,7 @@ impl LiveLoader {
         String::from_utf8(body).map_err(|_| failed("the response is not UTF-8 text".to_owned()))
     }
 
-    /// The Retail Prices API and the pricing page side by side, both in USD.
+    /// Loads the Retail Prices API and the pricing page side by side, both in USD.
     async fn load_compare(&self) -> Result<LoadedCatalog, LoadError> {
         if !self.inner.settings.kind.is_live() {
             return Err(LoadError::Unavailable(
@@ -257,7 +257,7 @@ impl Loader for LiveLoader {
 
 /// Turns the page's prices into catalog entries. The page gives no start dates, so a
 /// price starts at its model version's release date, or at the Unix epoch for a model
-/// without a version; it holds until a later fetch replaces it.
+/// without a version. It stays in force until a later fetch replaces it.
 pub fn page_catalog(prices: Vec<PagePrice>) -> Result<Catalog, String> {
     let mut by_key: HashMap<PriceKey, PriceEntry> = HashMap::new();
     for price in prices {

@@ -1,4 +1,4 @@
-//! Where the catalog's prices come from, and how a served catalog is kept fresh.
+//! Price sources and the refresh of served catalogs.
 //!
 //! - `snapshot`: the rows bundled in the binary; no outside host is contacted.
 //! - `retail-api`: the Azure Retail Prices API, in the asked currency.
@@ -121,7 +121,7 @@ pub struct LoadedCatalog {
     pub as_of: DateTime<Utc>,
     /// True for a catalog that is never refreshed (the bundled snapshot as the configured source).
     pub fixed: bool,
-    /// What went wrong with parts of the load that did not stop it, such as a failed pricing page under `auto`.
+    /// Failures of parts of the load that did not stop it, such as a failed pricing page under `auto`.
     pub warnings: Vec<String>,
 }
 

@@ -19,7 +19,7 @@ use crate::entry::{CatalogStats, PriceEntry, RejectedRow};
 
 const FORMAT: u32 = 1;
 
-/// Where and under which fingerprint live catalogs are written.
+/// The folder and settings fingerprint under which live catalogs are written.
 #[derive(Debug, Clone)]
 pub struct DiskCache {
     dir: PathBuf,
@@ -40,7 +40,7 @@ struct Stored {
 }
 
 impl DiskCache {
-    /// The disk cache for `settings`, or `None` when it has no folder or a fixed source.
+    /// Returns the disk cache for `settings`, or `None` when it has no folder or a fixed source.
     pub fn for_settings(settings: &SourceSettings) -> Option<DiskCache> {
         let dir = settings.cache_dir.clone()?;
         if !settings.kind.is_live() {
@@ -145,7 +145,7 @@ impl DiskCache {
     }
 }
 
-/// The 64-bit FNV-1a hash, stable across builds and platforms.
+/// Hashes `text` with 64-bit FNV-1a, which is stable across builds and platforms.
 fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)

@@ -66,12 +66,12 @@ impl PriceService {
         }))
     }
 
-    /// The catalog of prices in `currency`.
+    /// Returns the catalog of prices in `currency`.
     pub async fn catalog(&self, currency: Currency) -> Result<Served, LoadError> {
         self.cache.get(CacheKey::Prices(currency)).await
     }
 
-    /// The Retail Prices API and pricing page catalogs side by side, in USD.
+    /// Returns the Retail Prices API and pricing page catalogs side by side, in USD.
     pub async fn comparison(&self) -> Result<Served, LoadError> {
         self.cache.get(CacheKey::Compare).await
     }

@@ -89,8 +89,8 @@ pub async fn compare(
         }
     }
 
-    // A Retail Prices meter without a version prices every version, so it answers for a
-    // page row that names one.
+    // A Retail Prices meter without a version prices every version, so it is compared
+    // with each page row that names one.
     let unversioned: BTreeMap<PriceKey, &PriceEntry> = pairs
         .iter()
         .filter(|(key, _)| key.2.is_none())

@@ -73,7 +73,10 @@ struct PriceSet {
 }
 
 impl PriceSet {
-    fn new(prices: BTreeMap<TokenKind, Price>) -> PriceSet {
+    fn new(mut prices: BTreeMap<TokenKind, Price>) -> PriceSet {
+        for price in prices.values_mut() {
+            *price = price.normalize();
+        }
         PriceSet {
             input: prices.get(&TokenKind::Input).copied(),
             cached_input: prices.get(&TokenKind::CachedInput).copied(),

@@ -78,7 +78,7 @@ async fn until(condition: impl Fn() -> bool) {
 }
 
 #[tokio::test]
-async fn concurrent_first_requests_share_one_load() {
+async fn first_requests_share_one_load() {
     let loader = Scripted::new(&[true]);
     let cache = cache(&loader, Duration::ZERO);
     let requests: Vec<_> = (0..16)
@@ -102,13 +102,13 @@ async fn concurrent_first_requests_share_one_load() {
 }
 
 #[tokio::test]
-async fn a_stale_catalog_is_served_while_one_refresh_runs() {
+async fn stale_catalog_served_during_refresh() {
     let loader = Scripted::new(&[true]);
     let cache = cache(&loader, Duration::ZERO);
     let old = Utc::now() - chrono::Duration::hours(2);
     cache.seed(USD, loaded(old));
 
-    // The loader is held closed: every request must still answer, from the old catalog.
+    // The loader is held closed, so every request is served from the old catalog.
     for _ in 0..8 {
         let served = cache.get(USD).await.expect("served");
         assert!(served.stale);
@@ -129,7 +129,7 @@ async fn a_stale_catalog_is_served_while_one_refresh_runs() {
 }
 
 #[tokio::test]
-async fn a_failed_refresh_keeps_the_last_catalog_and_stale_until_recovery() {
+async fn failed_refresh_keeps_last_catalog() {
     let loader = Scripted::new(&[false, true]);
     let cache = cache(&loader, Duration::ZERO);
     let old = Utc::now() - chrono::Duration::hours(2);
@@ -150,7 +150,7 @@ async fn a_failed_refresh_keeps_the_last_catalog_and_stale_until_recovery() {
 }
 
 #[tokio::test]
-async fn failures_are_not_retried_within_the_retry_interval() {
+async fn failure_not_retried_within_interval() {
     let loader = Scripted::new(&[false, false]);
     let cache = cache(&loader, Duration::from_secs(3600));
     loader.gate.add_permits(2);
@@ -162,7 +162,7 @@ async fn failures_are_not_retried_within_the_retry_interval() {
 }
 
 #[tokio::test]
-async fn a_fixed_catalog_is_never_stale_nor_refreshed() {
+async fn fixed_catalog_never_refreshes() {
     let loader = Scripted::new(&[]);
     let cache = cache(&loader, Duration::ZERO);
     let mut fixed = loaded(Utc::now() - chrono::Duration::days(400));
