@@ -374,6 +374,16 @@ fn price_in_force_follows_history() {
 
     let error = catalog.price(&query("2023-01-01T00:00:00Z")).unwrap_err().to_string();
     assert!(error.contains("earliest price starts at 2024-06-01"), "{error}");
+
+    // The quote before the change holds for its whole validity span, and the change ends it.
+    assert!(before.valid_from <= at("2025-06-15T00:00:00Z"));
+    let until = before.valid_until.expect("a later change is known");
+    assert!(until <= at("2025-09-01T00:00:00Z"), "{until}");
+    for time in [before.valid_from, until - chrono::Duration::nanoseconds(1)] {
+        let same = catalog.price(&query(&time.to_rfc3339())).expect("priced in the span");
+        assert_eq!(same.prices, before.prices, "at {time}");
+    }
+    assert_eq!(after.valid_from, at("2025-09-01T00:00:00Z"));
 }
 
 #[test]

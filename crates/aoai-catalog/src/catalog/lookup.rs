@@ -55,6 +55,11 @@ pub struct PriceQuote {
     pub meters: Vec<String>,
     /// The sources the prices were read from.
     pub origins: Vec<PriceOrigin>,
+    /// The start of the time span around the query's time in which this same quote
+    /// applies: no price of the key starts or ends inside `[valid_from, valid_until)`.
+    pub valid_from: DateTime<Utc>,
+    /// The end of that span, exclusive; `None` while no later change is known.
+    pub valid_until: Option<DateTime<Utc>>,
     /// Set when the prices were converted from another currency.
     pub conversion: Option<Conversion>,
 }
@@ -164,6 +169,7 @@ impl Catalog {
             });
         }
 
+        let (valid_from, valid_until) = validity(&matching, query.at);
         let (version, version_match, chosen) = self.choose_version(query, &in_force)?;
         let (context_band, chosen) = choose_band(query.context_band, chosen);
         if chosen.is_empty() {
@@ -205,6 +211,8 @@ impl Catalog {
             meters,
             origins: origins.into_iter().collect(),
             conversion,
+            valid_from,
+            valid_until,
         })
     }
 
@@ -328,6 +336,24 @@ impl Catalog {
         );
         Ok((version, version_match, chosen))
     }
+}
+
+/// Returns the span around `at` in which the set of prices in force does not change: from
+/// the last start or end at or before `at` to the first one after it.
+fn validity(entries: &[&PriceEntry], at: DateTime<Utc>) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    let mut from = DateTime::<Utc>::MIN_UTC;
+    let mut until: Option<DateTime<Utc>> = None;
+    for boundary in entries
+        .iter()
+        .flat_map(|entry| std::iter::once(entry.effective_from).chain(entry.effective_to))
+    {
+        if boundary <= at {
+            from = from.max(boundary);
+        } else {
+            until = Some(until.map_or(boundary, |current| current.min(boundary)));
+        }
+    }
+    (from, until)
 }
 
 /// Keeps the prices of the requested band (short by default) where the model has bands.
