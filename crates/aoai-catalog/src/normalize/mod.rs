@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::retail::RetailItem;
 pub(crate) use model_name::alias as model_alias;
 pub use unit::Unit;
-pub(crate) use versions::resolve as resolve_version;
+pub use versions::resolve as resolve_version;
 pub use words::split_words;
 
 /// The kind of price a classified row lists.
