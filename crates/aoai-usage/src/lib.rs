@@ -1,1 +1,3 @@
 //! usage
+
+pub mod deployments;
