@@ -1,3 +1,4 @@
 //! usage
 
 pub mod deployments;
+pub mod directory;
