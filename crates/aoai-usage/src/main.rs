@@ -1,1 +1,98 @@
-fn main() {}
+//! `aoai-usage`: the Azure Functions custom handler that reports per-user usage and cost.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use aoai_usage::api::app;
+use aoai_usage::config::Config;
+use aoai_usage::startup::build_state;
+
+const HELP: &str = "aoai-usage: per-user Azure OpenAI usage and exact cost
+
+Usage: aoai-usage [--sample-data]
+
+  --sample-data  fill an empty local store with a generated 30-day sample, then serve it
+  --help         print this help
+
+Settings are read from environment variables; see the README.";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing();
+    let mut sample = false;
+    for argument in std::env::args().skip(1) {
+        match argument.as_str() {
+            "--sample-data" => sample = true,
+            "--help" | "-h" => {
+                println!("{HELP}");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument '{other}'; run aoai-usage --help"),
+        }
+    }
+    let mut config = Config::from_lookup(|name| std::env::var(name).ok())?;
+    if sample {
+        aoai_usage::sample::prepare(&mut config).context("failed to prepare the sample workload")?;
+    }
+    let state = build_state(&config).context("failed to start the usage function")?;
+    if sample {
+        aoai_usage::sample::fill(&state.store, chrono::Utc::now()).context("failed to write the sample workload")?;
+    }
+
+    let address = SocketAddr::new(config.bind, config.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("failed to listen on {address}; set FUNCTIONS_CUSTOMHANDLER_PORT to a free port"))?;
+    tracing::info!(
+        %address,
+        store = %config.store_path.display(),
+        source = config.source.as_str(),
+        deployments = state.deployments.len(),
+        "aoai-usage listening"
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("aoai-usage stopped");
+    Ok(())
+}
+
+/// Log level from `RUST_LOG`, `info` when it is unset or invalid.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Resolves on SIGTERM (how the Functions host stops a handler) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "failed to listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "failed to listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received; shutting down"),
+        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}

@@ -94,6 +94,9 @@ pub enum LookupError {
     },
     #[error("no price for {what}; {available}")]
     NoPrice { what: String, available: String },
+    /// The key is priced, but only from a time after the one asked for.
+    #[error("no price for {what}; the earliest price starts at {}", earliest.to_rfc3339())]
+    BeforeFirstPrice { what: String, earliest: DateTime<Utc> },
 }
 
 fn suggest(closest: &[String]) -> String {
@@ -158,14 +161,14 @@ impl Catalog {
             .filter(|entry| entry.in_force_at(query.at))
             .collect();
         if in_force.is_empty() {
+            let what = format!("{} at {}", describe(query), query.at.to_rfc3339());
             let earliest = matching.iter().map(|entry| entry.effective_from).min();
-            let available = match earliest {
-                Some(start) if start > query.at => format!("the earliest price starts at {}", start.to_rfc3339()),
-                _ => "every price of this key ended before that time".to_owned(),
-            };
-            return Err(LookupError::NoPrice {
-                what: format!("{} at {}", describe(query), query.at.to_rfc3339()),
-                available,
+            return Err(match earliest {
+                Some(earliest) if earliest > query.at => LookupError::BeforeFirstPrice { what, earliest },
+                _ => LookupError::NoPrice {
+                    what,
+                    available: "every price of this key ended before that time".to_owned(),
+                },
             });
         }
 

@@ -1,0 +1,71 @@
+//! The HTTP routes of the usage function.
+
+mod error;
+mod track;
+mod usage;
+
+use std::sync::Arc;
+
+use aoai_catalog::sources::PriceService;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Uri;
+use axum::routing::{get, post};
+
+pub use error::ApiError;
+
+use crate::deployments::DeploymentCatalog;
+use crate::directory::Directory;
+use crate::ingest::IngestSettings;
+use crate::record::UsageSource;
+use crate::report::Assumptions;
+use crate::store::Store;
+
+/// The settings the routes read.
+#[derive(Debug, Clone)]
+pub struct RouteSettings {
+    pub source: UsageSource,
+    pub max_range_days: i64,
+    pub ingest_max_body_bytes: usize,
+    pub ingest: IngestSettings,
+    pub assumptions: Assumptions,
+}
+
+/// Shared state of every route.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub prices: Arc<PriceService>,
+    pub deployments: Arc<DeploymentCatalog>,
+    pub directory: Arc<Directory>,
+    pub settings: Arc<RouteSettings>,
+}
+
+/// Builds the router; tests drive it without a socket.
+pub fn app(state: AppState) -> Router {
+    // A gzip body can be slightly larger than its content; the decompressed size is checked after.
+    let body_limit = state.settings.ingest_max_body_bytes.saturating_add(1 << 20);
+    Router::new()
+        .route("/", get(ready))
+        .route("/api/usage", get(usage::usage))
+        .route("/v2/track", post(track::track))
+        .route("/v2.1/track", post(track::track))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .fallback(no_route)
+        .with_state(state)
+}
+
+async fn ready(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "status": "ready",
+        "store": state.store.path().display().to_string(),
+        "source": state.settings.source,
+        "deployments": state.deployments.len(),
+        "directory_users": state.directory.len(),
+        "price_source": state.prices.kind.as_str(),
+    }))
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError::NoRoute(uri.path().to_owned())
+}

@@ -1,0 +1,84 @@
+//! `POST /v2/track` and `/v2.1/track`: local ingestion in the Application Insights protocol.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::ingest::{BodyError, ItemError, TrackResponse, convert, read_items};
+
+fn whole_request_error(status: StatusCode, message: String) -> Response {
+    let body = TrackResponse {
+        items_received: 0,
+        items_accepted: 0,
+        errors: vec![ItemError {
+            index: 0,
+            status_code: status.as_u16(),
+            message,
+        }],
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Reads, converts and stores a batch, and answers only after it is committed.
+pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let limit = state.settings.ingest_max_body_bytes;
+    let settings = state.settings.ingest.clone();
+    let store = std::sync::Arc::clone(&state.store);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let items = read_items(&body, encoding.as_deref(), limit)?;
+        let batch = convert(items, &settings);
+        Ok::<_, BodyError>(batch)
+    })
+    .await;
+    let batch = match outcome {
+        Ok(Ok(batch)) => batch,
+        Ok(Err(error @ BodyError::TooLarge { .. })) => {
+            return whole_request_error(StatusCode::PAYLOAD_TOO_LARGE, error.to_string());
+        }
+        Ok(Err(error)) => return whole_request_error(StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => {
+            tracing::error!(%error, "ingestion task failed");
+            return whole_request_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_owned());
+        }
+    };
+
+    let response = batch.response();
+    let accepted = batch.records.len();
+    let written = tokio::task::spawn_blocking(move || store.write(&batch)).await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::error!(%error, "ingested batch not stored");
+            // 503 tells exporters to send the batch again, so nothing acknowledged is lost.
+            return whole_request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the usage store is not writable; send the batch again later".to_owned(),
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "store task failed");
+            return whole_request_error(StatusCode::SERVICE_UNAVAILABLE, "send the batch again later".to_owned());
+        }
+    }
+    tracing::debug!(
+        received = response.items_received,
+        accepted = response.items_accepted,
+        records = accepted,
+        "track batch stored"
+    );
+    let status = if response.errors.is_empty() {
+        StatusCode::OK
+    } else if response.items_accepted == 0 {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::PARTIAL_CONTENT
+    };
+    (status, Json(response)).into_response()
+}

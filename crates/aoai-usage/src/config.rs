@@ -1,0 +1,291 @@
+//! Settings of the usage function, read from environment variables.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use aoai_catalog::sources::{PriceSettings, SettingError};
+use aoai_core::{DeploymentSku, DeploymentType};
+
+use crate::ingest::MetricNames;
+use crate::record::UsageSource;
+
+/// The usage function's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub store_path: PathBuf,
+    pub source: UsageSource,
+    pub metric_names: MetricNames,
+    pub deployment_files: Vec<PathBuf>,
+    pub default_region: String,
+    pub default_deployment_type: DeploymentType,
+    pub directory: Option<PathBuf>,
+    pub max_range_days: i64,
+    pub ingest_max_body_bytes: usize,
+    pub instrumentation_key: Option<String>,
+    pub prices: PriceSettings,
+}
+
+/// The variables [`Config::from_lookup`] reads beside the price settings, with defaults and meaning.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "FUNCTIONS_CUSTOMHANDLER_PORT",
+        "7072",
+        "port, set by the Functions host",
+    ),
+    ("USAGE_BIND", "127.0.0.1", "address to listen on"),
+    (
+        "USAGE_STORE",
+        "<data directory>/aoai-meter/usage.db",
+        "SQLite file of the local usage store",
+    ),
+    (
+        "USAGE_SOURCE",
+        "otel",
+        "usage source of requests that name none: otel or apim",
+    ),
+    (
+        "USAGE_CACHED_METRIC",
+        "Prompt Cached Tokens",
+        "API Management metric of cached prompt tokens",
+    ),
+    (
+        "USAGE_METRIC_DIMENSIONS",
+        "User ID,Deployment,Subscription ID,Streamed",
+        "API Management metric dimensions of user, deployment, subscription and streaming",
+    ),
+    ("AOAI_DEPLOYMENTS", "(none)", "comma-separated deployment catalog files"),
+    (
+        "AOAI_DEFAULT_REGION",
+        "eastus2",
+        "region of deployments a catalog file does not place",
+    ),
+    (
+        "AOAI_DEFAULT_DEPLOYMENT_TYPE",
+        "global",
+        "deployment type assumed for deployments not in the catalog",
+    ),
+    ("USAGE_DIRECTORY", "(none)", "CSV or JSON user directory"),
+    ("USAGE_MAX_RANGE_DAYS", "400", "longest period one request may ask for"),
+    (
+        "INGEST_MAX_BODY_BYTES",
+        "67108864",
+        "largest track request body, after decompression",
+    ),
+    (
+        "INGEST_INSTRUMENTATION_KEY",
+        "(none)",
+        "instrumentation key every ingested item must carry",
+    ),
+];
+
+impl Config {
+    /// Reads the settings through `lookup`, which returns a variable's value or `None`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, SettingError> {
+        let read = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let error = |variable: &'static str, value: String, expected: &str| SettingError {
+            variable,
+            value,
+            expected: expected.to_owned(),
+        };
+        let number =
+            |variable: &'static str, default: u64, range: std::ops::RangeInclusive<u64>, expected: &str| match read(
+                variable,
+            ) {
+                None => Ok(default),
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|number| range.contains(number))
+                    .ok_or_else(|| error(variable, value, expected)),
+            };
+
+        let port = number(
+            "FUNCTIONS_CUSTOMHANDLER_PORT",
+            7072,
+            1..=65535,
+            "a TCP port from 1 to 65535",
+        )?;
+        let bind = match read("USAGE_BIND") {
+            None => IpAddr::from([127, 0, 0, 1]),
+            Some(value) => value
+                .parse()
+                .map_err(|_| error("USAGE_BIND", value, "an IP address such as 127.0.0.1 or 0.0.0.0"))?,
+        };
+        let store_path = read("USAGE_STORE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir().join("aoai-meter").join("usage.db"));
+        let source = match read("USAGE_SOURCE") {
+            None => UsageSource::Otel,
+            Some(value) => value
+                .parse()
+                .map_err(|_| error("USAGE_SOURCE", value, "otel or apim"))?,
+        };
+        let mut metric_names = MetricNames::default();
+        if let Some(value) = read("USAGE_CACHED_METRIC") {
+            metric_names.cached = value;
+        }
+        if let Some(value) = read("USAGE_METRIC_DIMENSIONS") {
+            let names: Vec<String> = value.split(',').map(|name| name.trim().to_owned()).collect();
+            match names.as_slice() {
+                [user, deployment, subscription, streamed] if names.iter().all(|name| !name.is_empty()) => {
+                    metric_names.user = user.clone();
+                    metric_names.deployment = deployment.clone();
+                    metric_names.subscription = subscription.clone();
+                    metric_names.streamed = streamed.clone();
+                }
+                _ => {
+                    return Err(error(
+                        "USAGE_METRIC_DIMENSIONS",
+                        value,
+                        "four comma-separated dimension names: user, deployment, subscription, streamed",
+                    ));
+                }
+            }
+        }
+        let deployment_files = read("AOAI_DEPLOYMENTS")
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|path| !path.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let default_region = read("AOAI_DEFAULT_REGION").unwrap_or_else(|| "eastus2".to_owned());
+        if !default_region
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+        {
+            return Err(error(
+                "AOAI_DEFAULT_REGION",
+                default_region,
+                "a lower-case ARM region name such as eastus2",
+            ));
+        }
+        let default_deployment_type = match read("AOAI_DEFAULT_DEPLOYMENT_TYPE") {
+            None => DeploymentType::Global,
+            Some(value) => value
+                .parse::<DeploymentSku>()
+                .ok()
+                .filter(|sku| sku.tier.is_none() && !sku.provisioned)
+                .map(|sku| sku.deployment_type)
+                .ok_or_else(|| error("AOAI_DEFAULT_DEPLOYMENT_TYPE", value, "global, datazone or regional"))?,
+        };
+        let max_range_days = number(
+            "USAGE_MAX_RANGE_DAYS",
+            400,
+            1..=36600,
+            "a whole number of days from 1 to 36600",
+        )?;
+        let ingest_max_body_bytes = number(
+            "INGEST_MAX_BODY_BYTES",
+            64 * 1024 * 1024,
+            1024..=(4u64 << 30),
+            "a number of bytes from 1024 to 4294967296",
+        )?;
+        Ok(Config {
+            bind,
+            port: u16::try_from(port).unwrap_or(7072),
+            store_path,
+            source,
+            metric_names,
+            deployment_files,
+            default_region,
+            default_deployment_type,
+            directory: read("USAGE_DIRECTORY").map(PathBuf::from),
+            max_range_days: i64::try_from(max_range_days).unwrap_or(400),
+            ingest_max_body_bytes: usize::try_from(ingest_max_body_bytes).unwrap_or(64 * 1024 * 1024),
+            instrumentation_key: read("INGEST_INSTRUMENTATION_KEY"),
+            prices: PriceSettings::from_lookup(lookup)?,
+        })
+    }
+}
+
+/// The user's data directory: `XDG_DATA_HOME`, else `~/.local/share`, else `LOCALAPPDATA`
+/// on Windows, else the working directory.
+fn data_dir() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    var("XDG_DATA_HOME")
+        .or_else(|| var("HOME").map(|home| home.join(".local").join("share")))
+        .or_else(|| var("LOCALAPPDATA"))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, SettingError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.port, 7072);
+        assert_eq!(config.bind.to_string(), "127.0.0.1");
+        assert_eq!(config.source, UsageSource::Otel);
+        assert!(config.store_path.ends_with("aoai-meter/usage.db"));
+        assert_eq!(config.metric_names, MetricNames::default());
+        assert_eq!(config.default_region, "eastus2");
+        assert_eq!(config.default_deployment_type, DeploymentType::Global);
+        assert_eq!(config.max_range_days, 400);
+        assert_eq!(config.ingest_max_body_bytes, 64 * 1024 * 1024);
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let config = config(&[
+            ("USAGE_SOURCE", "APIM"),
+            ("USAGE_STORE", "/var/lib/usage.db"),
+            ("USAGE_CACHED_METRIC", "Cached Tokens"),
+            ("USAGE_METRIC_DIMENSIONS", "user, model, sub, stream"),
+            ("AOAI_DEPLOYMENTS", "a.json, b.json"),
+            ("AOAI_DEFAULT_DEPLOYMENT_TYPE", "DataZone"),
+        ])
+        .expect("valid settings");
+        assert_eq!(config.source, UsageSource::Apim);
+        assert_eq!(config.store_path, PathBuf::from("/var/lib/usage.db"));
+        assert_eq!(config.metric_names.cached, "Cached Tokens");
+        assert_eq!(config.metric_names.deployment, "model");
+        assert_eq!(config.metric_names.streamed, "stream");
+        assert_eq!(
+            config.deployment_files,
+            vec![PathBuf::from("a.json"), PathBuf::from("b.json")]
+        );
+        assert_eq!(config.default_deployment_type, DeploymentType::DataZone);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (variable, value) in [
+            ("FUNCTIONS_CUSTOMHANDLER_PORT", "0"),
+            ("USAGE_BIND", "here"),
+            ("USAGE_SOURCE", "logs"),
+            ("USAGE_METRIC_DIMENSIONS", "a,b"),
+            ("AOAI_DEFAULT_REGION", "East US"),
+            ("AOAI_DEFAULT_DEPLOYMENT_TYPE", "GlobalBatch"),
+            ("USAGE_MAX_RANGE_DAYS", "0"),
+            ("INGEST_MAX_BODY_BYTES", "ten"),
+            ("PRICING_SOURCE", "bing"),
+        ] {
+            let error = config(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().contains(value), "{error}");
+        }
+    }
+}

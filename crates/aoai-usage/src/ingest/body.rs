@@ -1,0 +1,71 @@
+//! Reads a track request body: optionally gzip, then a JSON array of envelopes or one
+//! envelope per line.
+
+use std::io::Read;
+
+use flate2::read::GzDecoder;
+use serde_json::Value;
+
+/// A body that cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the request body is larger than {limit} bytes after decompression; send smaller batches")]
+    TooLarge { limit: usize },
+    #[error("the request body is not valid gzip: {0}")]
+    Gzip(String),
+    #[error("the request body is neither a JSON array of envelopes nor one envelope per line: {0}")]
+    NotJson(String),
+    #[error("unsupported Content-Encoding '{0}'; send the body plain or with gzip")]
+    Encoding(String),
+}
+
+/// One item of a body: its JSON, or why its line did not parse.
+pub type Item = Result<Value, String>;
+
+/// Decompresses and splits a body into items.
+pub fn read_items(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<Vec<Item>, BodyError> {
+    let text = decode(body, content_encoding, limit)?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let items: Vec<Value> = serde_json::from_str(trimmed).map_err(|error| BodyError::NotJson(error.to_string()))?;
+        return Ok(items.into_iter().map(Ok).collect());
+    }
+    let mut items = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        items.push(serde_json::from_str(line).map_err(|error| format!("the line is not JSON: {error}")));
+    }
+    if items.is_empty() {
+        return Err(BodyError::NotJson("the body is empty".to_owned()));
+    }
+    if items.iter().all(Result::is_err) {
+        let first = items.into_iter().find_map(Result::err).unwrap_or_default();
+        return Err(BodyError::NotJson(first));
+    }
+    Ok(items)
+}
+
+fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<String, BodyError> {
+    let encoding = content_encoding.map(|value| value.trim().to_ascii_lowercase());
+    let bytes = match encoding.as_deref() {
+        None | Some("") | Some("identity") => {
+            if body.len() > limit {
+                return Err(BodyError::TooLarge { limit });
+            }
+            body.to_vec()
+        }
+        Some("gzip") | Some("x-gzip") => {
+            let mut decoded = Vec::new();
+            // One byte past the limit tells a body at the limit from a larger one.
+            GzDecoder::new(body)
+                .take(limit as u64 + 1)
+                .read_to_end(&mut decoded)
+                .map_err(|error| BodyError::Gzip(error.to_string()))?;
+            if decoded.len() > limit {
+                return Err(BodyError::TooLarge { limit });
+            }
+            decoded
+        }
+        Some(other) => return Err(BodyError::Encoding(other.to_owned())),
+    };
+    String::from_utf8(bytes).map_err(|_| BodyError::NotJson("the body is not UTF-8".to_owned()))
+}

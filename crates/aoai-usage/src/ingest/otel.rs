@@ -1,0 +1,161 @@
+//! Usage from OpenTelemetry GenAI spans, exported as dependency or request telemetry.
+
+use std::collections::BTreeMap;
+
+use aoai_core::TokenUsage;
+
+use super::envelope::Envelope;
+use super::scale::Scaled;
+use crate::record::{RejectedRecord, SpanUser, UsageRecord, UsageSource};
+
+/// `gen_ai.operation.name` values of a model call. Agent and tool spans repeat their
+/// children's usage and are not counted.
+const MODEL_CALLS: &[&str] = &["chat", "text_completion", "generate_content", "embeddings"];
+
+/// The span attributes that name the user, in order of preference.
+const USER_ATTRIBUTES: &[&str] = &["user.id", "enduser.id"];
+
+/// The attribute the Python solution this replaces put the user in, on the span or its parent.
+pub const USER_NAME_ATTRIBUTE: &str = "User Name";
+
+/// What one span gives.
+#[derive(Debug, Default)]
+pub struct SpanOutcome {
+    pub record: Option<UsageRecord>,
+    pub rejected: Option<RejectedRecord>,
+    pub span_user: Option<SpanUser>,
+}
+
+/// Reads a request or dependency envelope.
+pub fn read_span(envelope: &Envelope) -> SpanOutcome {
+    let properties = envelope.properties();
+    let get = |name: &str| {
+        properties
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    };
+    let span_id = envelope
+        .base_data
+        .get("id")
+        .and_then(|id| id.as_str())
+        .filter(|id| !id.is_empty());
+
+    let user = USER_ATTRIBUTES
+        .iter()
+        .find_map(|name| get(name))
+        .or_else(|| {
+            envelope
+                .tags
+                .get("ai.user.authUserId")
+                .map(String::as_str)
+                .filter(|id| !id.is_empty())
+        })
+        .or_else(|| get(USER_NAME_ATTRIBUTE))
+        .map(str::to_owned);
+
+    let mut outcome = SpanOutcome {
+        span_user: match (span_id, &user) {
+            (Some(span_id), Some(user)) => Some(SpanUser {
+                span_id: span_id.to_owned(),
+                user: user.clone(),
+            }),
+            _ => None,
+        },
+        ..SpanOutcome::default()
+    };
+    let Some(operation) = get("gen_ai.operation.name") else {
+        return outcome;
+    };
+    if !MODEL_CALLS.contains(&operation) {
+        return outcome;
+    }
+
+    let scaled = Scaled::new(envelope.sample_rate);
+    let usage = match read_usage(&properties) {
+        Ok(usage) => usage,
+        Err((reason, detail)) => {
+            outcome.rejected = Some(RejectedRecord {
+                source: UsageSource::Otel,
+                time: envelope.time,
+                reason: reason.to_owned(),
+                detail,
+            });
+            return outcome;
+        }
+    };
+    let usage = match usage.map(|usage| scaled.usage(usage)).transpose() {
+        Ok(usage) => usage,
+        Err(detail) => {
+            outcome.rejected = Some(RejectedRecord {
+                source: UsageSource::Otel,
+                time: envelope.time,
+                reason: "count_overflow".to_owned(),
+                detail,
+            });
+            return outcome;
+        }
+    };
+    outcome.record = Some(UsageRecord {
+        source: UsageSource::Otel,
+        time: envelope.time,
+        user,
+        parent_span: envelope.tags.get("ai.operation.parentId").cloned(),
+        deployment: get("gen_ai.request.model").map(str::to_owned),
+        response_model: get("gen_ai.response.model").map(str::to_owned),
+        service_tier: get("openai.response.service_tier")
+            .or_else(|| get("gen_ai.openai.response.service_tier"))
+            .map(str::to_owned),
+        provider: get("gen_ai.provider.name")
+            .or_else(|| get("gen_ai.system"))
+            .map(str::to_owned),
+        subscription: None,
+        metric: None,
+        requests: scaled.requests(1),
+        usage,
+        estimated: scaled.is_estimated(),
+    });
+    outcome
+}
+
+/// Reads the token attributes. `Ok(None)` when the span carries none of them.
+fn read_usage(properties: &BTreeMap<&str, String>) -> Result<Option<TokenUsage>, (&'static str, String)> {
+    let count = |names: &[&str]| -> Result<Option<u64>, (&'static str, String)> {
+        for name in names {
+            if let Some(text) = properties.get(name) {
+                return parse_count(name, text).map(Some);
+            }
+        }
+        Ok(None)
+    };
+    let input = count(&["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"])?;
+    let output = count(&["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"])?;
+    let cached = count(&["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cached_tokens"])?;
+    let reasoning = count(&["gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"])?;
+    if input.is_none() && output.is_none() {
+        return Ok(None);
+    }
+    let usage = TokenUsage {
+        input: input.unwrap_or(0),
+        cached_input: cached.unwrap_or(0),
+        output: output.unwrap_or(0),
+        reasoning: reasoning.unwrap_or(0),
+    };
+    usage.validate().map_err(|error| (error.reason(), error.to_string()))?;
+    Ok(Some(usage))
+}
+
+/// Parses a token count; a negative or non-integer count is rejected with its attribute.
+pub fn parse_count(name: &str, text: &str) -> Result<u64, (&'static str, String)> {
+    let text = text.trim();
+    if let Ok(count) = text.parse::<u64>() {
+        return Ok(count);
+    }
+    if text.parse::<i64>().is_ok_and(|count| count < 0) {
+        return Err(("negative_count", format!("{name} is negative: {text}")));
+    }
+    Err((
+        "invalid_count",
+        format!("{name} is not a whole number of tokens: '{text}'"),
+    ))
+}

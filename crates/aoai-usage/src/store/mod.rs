@@ -1,0 +1,133 @@
+//! The local usage store: a SQLite database in WAL mode. A batch is written in one
+//! transaction and acknowledged only after it commits, with `synchronous=FULL`, so an
+//! acknowledged record survives the process being killed and the machine losing power.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::Connection;
+
+pub use read::{ReadQuery, StoredRecord};
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the folder of the usage store {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the usage store {path}: {source}. Check USAGE_STORE and the file's permissions")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("usage store {path} failed: {source}")]
+    Sql {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("usage store {path} holds an invalid row: {detail}")]
+    InvalidRow { path: String, detail: String },
+}
+
+/// The local usage store. Writers take turns on one connection; readers use another, so
+/// a report never waits for ingestion to finish more than one transaction.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Store {
+    /// Opens the store at `path`, creating the file, its folder and the schema when absent.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
+        }
+        let open = || {
+            let connection = Connection::open(path).map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
+            schema::configure(&connection).map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok::<_, StoreError>(connection)
+        };
+        let writer = open()?;
+        schema::create(&writer).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let reader = open()?;
+        Ok(Store {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Marks the store as holding the generated sample workload.
+    pub fn set_sample(&self, sample: bool) -> Result<(), StoreError> {
+        lock(&self.writer)
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('sample', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [if sample { "true" } else { "false" }],
+            )
+            .map(|_| ())
+            .map_err(|error| self.sql(error))
+    }
+
+    /// True when the store holds the generated sample workload.
+    pub fn is_sample(&self) -> Result<bool, StoreError> {
+        let value: Option<String> = lock(&self.reader)
+            .query_row("SELECT value FROM meta WHERE key = 'sample'", [], |row| row.get(0))
+            .map(Some)
+            .or_else(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                other => Err(other),
+            })
+            .map_err(|error| self.sql(error))?;
+        Ok(value.as_deref() == Some("true"))
+    }
+
+    /// True when the store holds no usage and no rejected telemetry.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        lock(&self.reader)
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM usage) AND NOT EXISTS (SELECT 1 FROM rejected)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|error| self.sql(error))
+    }
+}

@@ -1,0 +1,75 @@
+//! Writes a batch in one transaction.
+
+use rusqlite::params;
+
+use super::{Store, StoreError, lock};
+use crate::ingest::Batch;
+
+impl Store {
+    /// Writes every record, rejected record and span user of `batch`, or none of them.
+    pub fn write(&self, batch: &Batch) -> Result<(), StoreError> {
+        let mut connection = lock(&self.writer);
+        let transaction = connection.transaction().map_err(|error| self.sql(error))?;
+        {
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT INTO usage (source, time_ms, user_id, parent_span, deployment, response_model,
+                         service_tier, provider, subscription, metric, requests, usage_missing,
+                         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, estimated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )
+                .map_err(|error| self.sql(error))?;
+            for record in &batch.records {
+                let usage = record.usage.unwrap_or_default();
+                // Ingestion rejects counts above `MAX_COUNT`, so every count fits.
+                let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+                insert
+                    .execute(params![
+                        record.source.as_str(),
+                        record.time.timestamp_millis(),
+                        record.user,
+                        record.parent_span,
+                        record.deployment,
+                        record.response_model,
+                        record.service_tier,
+                        record.provider,
+                        record.subscription,
+                        record.metric.map(|metric| metric.as_str()),
+                        count(record.requests),
+                        record.usage.is_none(),
+                        count(usage.input),
+                        count(usage.cached_input),
+                        count(usage.output),
+                        count(usage.reasoning),
+                        record.estimated,
+                    ])
+                    .map_err(|error| self.sql(error))?;
+            }
+            let mut reject = transaction
+                .prepare_cached("INSERT INTO rejected (source, time_ms, reason, detail) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(|error| self.sql(error))?;
+            for rejected in &batch.rejected {
+                reject
+                    .execute(params![
+                        rejected.source.as_str(),
+                        rejected.time.timestamp_millis(),
+                        rejected.reason,
+                        rejected.detail,
+                    ])
+                    .map_err(|error| self.sql(error))?;
+            }
+            let mut span_user = transaction
+                .prepare_cached(
+                    "INSERT INTO span_users (span_id, user_id) VALUES (?1, ?2)
+                     ON CONFLICT (span_id) DO UPDATE SET user_id = excluded.user_id",
+                )
+                .map_err(|error| self.sql(error))?;
+            for user in &batch.span_users {
+                span_user
+                    .execute(params![user.span_id, user.user])
+                    .map_err(|error| self.sql(error))?;
+            }
+        }
+        transaction.commit().map_err(|error| self.sql(error))
+    }
+}
