@@ -227,3 +227,16 @@ fn no_files_give_empty_catalog() {
     let catalog = DeploymentCatalog::from_files(&[], "eastus2").expect("empty list loads");
     assert!(catalog.is_empty());
 }
+
+#[test]
+fn truncated_files_error_without_panic() {
+    for name in ["az_deployment_list_eastus2.json", "account_swedencentral.json"] {
+        let full = std::fs::read_to_string(fixture(name)).expect("fixture reads");
+        let text = full.trim_end();
+        let cuts = (0..text.len()).step_by(7).filter(|cut| text.is_char_boundary(*cut));
+        for cut in cuts {
+            let result = DeploymentCatalog::parse(&text[..cut], name, "eastus2");
+            assert!(result.is_err(), "{name} cut at byte {cut} parsed");
+        }
+    }
+}

@@ -197,3 +197,26 @@ fn missing_file_names_path() {
     assert!(message.contains("failed to read"), "{message}");
     assert!(message.contains("no_such_users.csv"), "{message}");
 }
+
+#[test]
+fn truncated_files_parse_without_panic() {
+    for name in [
+        "users.csv",
+        "invalid_duplicate_id.csv",
+        "users.json",
+        "users_array.json",
+    ] {
+        let full = std::fs::read_to_string(fixture(name)).expect("fixture reads");
+        let text = full.trim_end();
+        for cut in (0..text.len()).filter(|cut| text.is_char_boundary(*cut)) {
+            let prefix = &text[..cut];
+            if name.ends_with(".json") {
+                let result = Directory::parse_json(prefix, name);
+                assert!(result.is_err(), "{name} cut at byte {cut} parsed");
+            } else {
+                // A CSV prefix may be a valid shorter file, so only a panic fails here.
+                let _ = Directory::parse_csv(prefix, name);
+            }
+        }
+    }
+}
