@@ -18,6 +18,19 @@ use serde_json::value::RawValue;
 use crate::entry::{Conversion, PriceEntry};
 use crate::retail::item::parse_decimal_literal;
 
+/// The currencies Azure bills and publishes prices in, from the `KnownAzureCurrency` values
+/// of the Azure SDK for JavaScript (`@azure/arm-migrationassessment`, learn.microsoft.com).
+/// A live source is asked only for these, so a mistyped code never starts a fetch.
+pub const AZURE_CURRENCIES: &[&str] = &[
+    "ARS", "AUD", "BRL", "CAD", "CHF", "CNY", "DKK", "EUR", "GBP", "HKD", "IDR", "INR", "JPY", "KRW", "MXN", "MYR",
+    "NOK", "NZD", "RUB", "SAR", "SEK", "TRY", "TWD", "USD", "ZAR",
+];
+
+/// True when Azure publishes prices in `currency`.
+pub fn is_azure_currency(currency: Currency) -> bool {
+    AZURE_CURRENCIES.contains(&currency.as_str())
+}
+
 /// The default address of the published rates.
 pub const DEFAULT_RATES_URL: &str = "https://azure.microsoft.com/api/v2/currencies/";
 
@@ -26,6 +39,7 @@ pub const DEFAULT_RATES_URL: &str = "https://azure.microsoft.com/api/v2/currenci
 pub struct ExchangeRates {
     pub fetched_at: DateTime<Utc>,
     rates: BTreeMap<Currency, Decimal>,
+    skipped: BTreeMap<String, String>,
 }
 
 /// A rates document that cannot be used.
@@ -46,9 +60,13 @@ pub enum ConversionError {
     NoRate { currency: Currency, available: Vec<String> },
     #[error("a price in {from} cannot be converted: the published rates convert from USD only")]
     NotUsd { from: Currency },
-    #[error("converting {price} {from} to {to} overflows")]
-    Overflow {
+    #[error(
+        "converting {price} {from} to {to} at the rate {rate} needs more than 28 decimal places, so it \
+         cannot be exact; check the published rate of {to}"
+    )]
+    Inexact {
         price: Decimal,
+        rate: Decimal,
         from: Currency,
         to: Currency,
     },
@@ -56,32 +74,57 @@ pub enum ConversionError {
 
 impl ExchangeRates {
     /// Reads the published rates document.
+    ///
+    /// An entry that cannot be read is left out and listed in `skipped`, so one bad rate
+    /// does not take the others with it. Asking for its currency then fails by name. Two
+    /// keys that name one currency in different cases are an error, because either could be meant.
     pub fn parse(json: &str, fetched_at: DateTime<Utc>) -> Result<ExchangeRates, RatesError> {
         let object: BTreeMap<String, Box<RawValue>> =
             serde_json::from_str(json).map_err(|error| RatesError::Shape(error.to_string()))?;
         let mut rates = BTreeMap::new();
+        let mut skipped = BTreeMap::new();
         for (code, value) in object {
-            let currency: Currency = code.parse().map_err(|_| RatesError::Rate {
-                code: code.clone(),
-                reason: "the key is not a three-letter ISO 4217 code".to_owned(),
-            })?;
-            let rate = read_rate(value.get()).map_err(|reason| RatesError::Rate {
-                code: code.clone(),
-                reason,
-            })?;
+            let Ok(currency) = code.parse::<Currency>() else {
+                skipped.insert(code, "the key is not a three-letter ISO 4217 code".to_owned());
+                continue;
+            };
+            let rate = match read_rate(value.get()) {
+                Ok(rate) => rate,
+                Err(reason) => {
+                    skipped.insert(code, reason);
+                    continue;
+                }
+            };
             if currency == Currency::USD && rate != Decimal::ONE {
                 return Err(RatesError::Rate {
                     code,
                     reason: format!("the rate of USD must be 1 because rates are per US dollar, not {rate}"),
                 });
             }
-            rates.insert(currency, rate);
+            if rates.insert(currency, rate).is_some() {
+                return Err(RatesError::Rate {
+                    code,
+                    reason: format!("{currency} is listed twice, in different cases"),
+                });
+            }
         }
         if rates.is_empty() {
-            return Err(RatesError::Empty);
+            return match skipped.into_iter().next() {
+                Some((code, reason)) => Err(RatesError::Rate { code, reason }),
+                None => Err(RatesError::Empty),
+            };
         }
         rates.insert(Currency::USD, Decimal::ONE);
-        Ok(ExchangeRates { fetched_at, rates })
+        Ok(ExchangeRates {
+            fetched_at,
+            rates,
+            skipped,
+        })
+    }
+
+    /// Returns the entries that were left out, with the reason for each.
+    pub fn skipped(&self) -> &BTreeMap<String, String> {
+        &self.skipped
     }
 
     /// Builds rates from pairs of currency and units per US dollar.
@@ -91,7 +134,11 @@ impl ExchangeRates {
     ) -> ExchangeRates {
         let mut rates: BTreeMap<Currency, Decimal> = pairs.into_iter().collect();
         rates.insert(Currency::USD, Decimal::ONE);
-        ExchangeRates { fetched_at, rates }
+        ExchangeRates {
+            fetched_at,
+            rates,
+            skipped: BTreeMap::new(),
+        }
     }
 
     /// Units of `currency` per US dollar.
@@ -118,10 +165,18 @@ impl ExchangeRates {
             return Err(ConversionError::NotUsd { from });
         }
         let rate = self.rate(to)?;
-        price
-            .checked_mul(rate)
-            .map(|converted| converted.normalize())
-            .ok_or(ConversionError::Overflow { price, from, to })
+        let inexact = ConversionError::Inexact { price, rate, from, to };
+        // A product whose digits do not fit is rounded by `checked_mul`, so the scales are
+        // checked first: the exact product has the sum of both scales.
+        let (price_n, rate_n) = (price.normalize(), rate.normalize());
+        if price_n.scale() + rate_n.scale() > 28 {
+            return Err(inexact);
+        }
+        let converted = price_n.checked_mul(rate_n).ok_or(inexact.clone())?;
+        if converted.is_zero() && !price.is_zero() {
+            return Err(inexact);
+        }
+        Ok(converted.normalize())
     }
 
     /// Returns `entry` in `to`, recording the rate and its date. An entry already in `to` is unchanged.
@@ -147,16 +202,21 @@ fn read_rate(raw: &str) -> Result<Decimal, String> {
     let literal = if raw.trim_start().starts_with('{') {
         let fields: BTreeMap<String, Box<RawValue>> =
             serde_json::from_str(raw).map_err(|error| format!("not a JSON object: {error}"))?;
-        let field = fields
-            .get("modernConversion")
-            .or_else(|| fields.get("conversion"))
+        let present = |name: &str| fields.get(name).filter(|value| value.get().trim() != "null");
+        let field = present("modernConversion")
+            .or_else(|| present("conversion"))
             .ok_or("it has neither 'modernConversion' nor 'conversion'")?;
         field.get().to_owned()
     } else {
         raw.to_owned()
     };
-    let rate = parse_decimal_literal(literal.trim_matches('"'))
-        .ok_or_else(|| format!("'{literal}' is not a decimal number"))?;
+    let text = literal.trim().trim_matches('"');
+    let rate = if text.contains(['e', 'E']) {
+        parse_decimal_literal(text)
+    } else {
+        Decimal::from_str_exact(text).ok()
+    }
+    .ok_or_else(|| format!("'{literal}' is not a decimal number that fits 28 decimal places"))?;
     if rate <= Decimal::ZERO {
         return Err(format!("'{literal}' is not a positive rate"));
     }
@@ -202,12 +262,40 @@ mod tests {
             (r#"{"usd":{"conversion":1.1}}"#, "usd"),
             (r#"{"euro":{"conversion":0.9}}"#, "euro"),
             (r#"{"gbp":"abc"}"#, "gbp"),
+            (r#"{"EUR":0.9287,"eur":0.5}"#, "eur"),
         ] {
             let error = ExchangeRates::parse(json, at()).expect_err(json);
             assert!(error.to_string().contains(code), "{error}");
         }
         assert_eq!(ExchangeRates::parse("{}", at()), Err(RatesError::Empty));
         assert!(matches!(ExchangeRates::parse("[1]", at()), Err(RatesError::Shape(_))));
+    }
+
+    #[test]
+    fn bad_entry_skipped_not_fatal() {
+        let json = r#"{"eur":{"modernConversion":null,"conversion":0.93},"xau":{"conversion":0},"aud":1.5}"#;
+        let rates = ExchangeRates::parse(json, at()).expect("valid rates");
+        assert_eq!(
+            rates.rate("EUR".parse().expect("code")),
+            Ok(Decimal::from_str("0.93").expect("decimal"))
+        );
+        assert!(rates.skipped().contains_key("xau"), "{:?}", rates.skipped());
+        assert!(rates.rate("XAU".parse().expect("code")).is_err());
+    }
+
+    #[test]
+    fn conversion_never_rounds_to_zero() {
+        let tiny = Decimal::from_str("0.0000000000000000000000000001").expect("decimal");
+        let rates = ExchangeRates::from_rates(at(), [("EUR".parse().expect("code"), tiny)]);
+        let error = rates
+            .convert(
+                Decimal::from_str("0.15").expect("decimal"),
+                Currency::USD,
+                "EUR".parse().expect("code"),
+            )
+            .expect_err("the product needs 30 decimal places");
+        assert!(error.to_string().contains("cannot be exact"), "{error}");
+        assert!(ExchangeRates::parse(r#"{"eur":1e-30}"#, at()).is_err());
     }
 
     #[test]

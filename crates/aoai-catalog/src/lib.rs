@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod currency;
 pub mod entry;
+pub mod http;
 pub mod normalize;
 pub mod overrides;
 pub mod page;

@@ -346,3 +346,30 @@ async fn invalid_overrides_stop_start_up() {
     std::fs::remove_file(&path).expect("remove");
     assert!(error.contains("discount 1: percent 150 is outside 0 to 100"), "{error}");
 }
+
+#[tokio::test]
+async fn list_unknown_region_is_404() {
+    let (status, body) = get("/api/prices?region=eastus3").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("did you mean"), "{message}");
+    let (status, body) = get("/api/prices/rejected?foo=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("takes no parameters")
+    );
+}
+
+#[tokio::test]
+async fn long_values_cut_in_messages() {
+    let model = "x".repeat(5000);
+    let (status, body) = get(&format!("/api/price?model={model}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body["error"]["message"].as_str().expect("message").len() < 1000,
+        "{body}"
+    );
+}

@@ -124,6 +124,11 @@ async fn page(State(stand_in): State<Arc<StandIn>>) -> Response {
     axum::response::Html(stand_in.page.clone()).into_response()
 }
 
+/// Redirects to a plain-http address off the loopback interface, which must not be followed.
+async fn redirect_away() -> Response {
+    (StatusCode::FOUND, [("location", "http://192.0.2.1/pricing")]).into_response()
+}
+
 async fn rates() -> Response {
     ([("content-type", "application/json")], RATES).into_response()
 }
@@ -134,6 +139,7 @@ async fn start(stand_in: &Arc<StandIn>, source: &str, test: &str) -> PriceSettin
         .route("/api/retail/prices", axum::routing::get(retail))
         .route("/pricing/details/azure-openai/", axum::routing::get(page))
         .route("/api/v2/currencies/", axum::routing::get(rates))
+        .route("/moved", axum::routing::get(redirect_away))
         .with_state(Arc::clone(stand_in));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
@@ -257,7 +263,7 @@ async fn auto_fills_from_page_then_snapshot() {
             .is_some_and(|served| served.loaded.source.as_str() == "auto")
     })
     .await;
-    let at = "at=2026-08-15T00:00:00Z&currency=USD";
+    let at = "currency=USD";
     let cases = [
         // In the Retail Prices stand-in (eastus2).
         ("model=gpt-4o-2024-11-20&region=eastus2", "retail-api", "2.5"),
@@ -297,7 +303,7 @@ async fn compare_lists_disagreements() {
     let state = AppState {
         prices: PriceService::start(&settings).expect("service"),
     };
-    let (status, body) = get(&state, "/api/prices/compare?region=eastus2&at=2026-08-15T00:00:00Z").await;
+    let (status, body) = get(&state, "/api/prices/compare?region=eastus2").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["count"], 1, "{body}");
     let disagreement = &body["disagreements"][0];
@@ -437,4 +443,21 @@ async fn restart_serves_catalog_from_disk() {
     assert_eq!(body["as_of"], fetched["as_of"]);
     assert_eq!(body["input"], "2.3");
     std::fs::remove_dir_all(cache_dir).expect("clean up");
+}
+
+#[tokio::test]
+async fn redirect_off_loopback_refused() {
+    let stand_in = StandIn::new(current_page());
+    let mut settings = start(&stand_in, "pricing-page", "redirect").await;
+    settings.source.page_url = settings
+        .source
+        .page_url
+        .replace("/pricing/details/azure-openai/", "/moved");
+    let state = AppState {
+        prices: PriceService::start(&settings).expect("service"),
+    };
+    let (status, body) = get(&state, "/api/price?model=gpt-4.1&currency=EUR").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("refused"), "{message}");
 }

@@ -242,6 +242,28 @@ impl Catalog {
         }
     }
 
+    /// Checks that the catalog prices `name` somewhere.
+    pub fn check_model(&self, name: &str) -> Result<(), LookupError> {
+        if self.by_model.contains_key(name) {
+            return Ok(());
+        }
+        Err(LookupError::UnknownModel {
+            model: name.to_owned(),
+            closest: closest(name, self.model_names()),
+        })
+    }
+
+    /// Checks that the catalog has prices in `region`.
+    pub fn check_region(&self, region: &str) -> Result<(), LookupError> {
+        if self.regions.contains(region) {
+            return Ok(());
+        }
+        Err(LookupError::UnknownRegion {
+            region: region.to_owned(),
+            closest: closest(region, self.regions()),
+        })
+    }
+
     /// Checks the model, region and currency exist anywhere in the catalog.
     pub fn check_known(&self, query: &PriceQuery) -> Result<(), LookupError> {
         if !self.by_model.contains_key(&query.model.name) {

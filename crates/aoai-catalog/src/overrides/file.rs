@@ -35,7 +35,14 @@ impl Overrides {
             path: path.display().to_string(),
             reason: error.to_string(),
         })?;
-        Overrides::parse(&text)
+        Overrides::parse(&text).map_err(|error| match error {
+            OverridesError::Invalid { place, reason } => OverridesError::Invalid {
+                place: format!("{}: {place}", path.display()),
+                reason,
+            },
+            OverridesError::Syntax(reason) => OverridesError::Syntax(format!("{}: {reason}", path.display())),
+            other => other,
+        })
     }
 
     /// Reads overrides from TOML text.
@@ -68,19 +75,23 @@ impl Overrides {
                 .iter()
                 .map(|rule| (format!("discount {} ({})", rule.number, rule.scope), &rule.scope)),
         )?;
-        for kind in TokenKind::ALL {
-            check_overlaps(
-                overrides
-                    .prices
-                    .iter()
-                    .filter(|rule| rule.prices.contains_key(&kind))
-                    .map(|rule| {
-                        (
-                            format!("price {} ({}) for {kind}", rule.number, rule.scope),
-                            &rule.scope,
-                        )
-                    }),
-            )?;
+        let currencies: std::collections::BTreeSet<Currency> =
+            overrides.prices.iter().map(|rule| rule.currency).collect();
+        for currency in currencies {
+            for kind in TokenKind::ALL {
+                check_overlaps(
+                    overrides
+                        .prices
+                        .iter()
+                        .filter(|rule| rule.currency == currency && rule.prices.contains_key(&kind))
+                        .map(|rule| {
+                            (
+                                format!("price {} ({}) for {kind} in {currency}", rule.number, rule.scope),
+                                &rule.scope,
+                            )
+                        }),
+                )?;
+            }
         }
         Ok(overrides)
     }
@@ -256,25 +267,38 @@ fn string<'a>(place: &str, key: &str, value: &'a Value) -> Result<&'a str, Overr
     })
 }
 
-/// Reads a number written as a string (`"1.60"`), an integer or a float. A float is read
-/// from its shortest decimal form, which is the number as written for up to 15 digits.
+/// Reads a number written as a string (`"1.60"`), an integer or a float, exactly. A float
+/// is read from its shortest decimal form, which is the number as written for up to 15
+/// significant digits. A float with more is refused, because its digits were already lost.
 fn decimal(place: &str, key: &str, value: &Value) -> Result<Decimal, OverridesError> {
     let text = match value {
         Value::String(text) => text.trim().to_owned(),
         Value::Integer(number) => number.to_string(),
-        Value::Float(number) if number.is_finite() => number.to_string(),
+        Value::Float(number) if number.is_finite() => {
+            let text = number.to_string();
+            let digits = text
+                .chars()
+                .filter(char::is_ascii_digit)
+                .skip_while(|digit| *digit == '0')
+                .count();
+            if digits > 15 {
+                return Err(invalid(
+                    place,
+                    format!(
+                        "field '{key}' = {text} has more digits than a TOML float holds exactly; \
+                         write it as a string, such as {key} = \"{text}\""
+                    ),
+                ));
+            }
+            text
+        }
         _ => String::new(),
     };
-    let parsed = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(&text).ok()
-    } else {
-        Decimal::from_str(&text).ok()
-    };
-    parsed.ok_or_else(|| {
+    Decimal::from_str_exact(&text).map_err(|_| {
         invalid(
             place,
             format!(
-                "field '{key}' = {} is not a decimal number; write it as {key} = \"1.25\"",
+                "field '{key}' = {} is not a decimal number of at most 28 decimal places; write it as {key} = \"1.25\"",
                 shown(value)
             ),
         )

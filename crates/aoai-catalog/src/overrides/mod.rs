@@ -27,8 +27,9 @@
 //! For each token kind, the most specific `price` rule that sets that kind wins. A kind it
 //! does not set takes the most specific `discount` rule, so an agreed input price leaves
 //! cached input and output at their own discounted list prices. The most specific rule is
-//! the one with the most scope fields; two rules of equal specificity that can both apply
+//! the one with the most scope fields. Two rules of equal specificity that can both apply
 //! to one key are refused when the file is read, unless a rule naming both scopes exists.
+//! A `price` rule applies only to prices asked in its own currency.
 
 mod file;
 
@@ -153,19 +154,6 @@ pub struct Effective {
     pub applied: Option<Applied>,
 }
 
-/// A price that the overrides cannot set.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "price override {number} ({scope}) is in {rule_currency}, but prices were asked in {asked}; \
-     ask in {rule_currency} or add a rule in {asked}"
-)]
-pub struct CurrencyMismatch {
-    pub number: usize,
-    pub scope: String,
-    pub rule_currency: Currency,
-    pub asked: Currency,
-}
-
 /// The negotiated prices of one agreement. The default has no rule and charges list prices.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -178,47 +166,46 @@ impl Overrides {
         self.discounts.is_empty() && self.prices.is_empty()
     }
 
+    /// Returns the scope of every rule, with its name for messages.
+    pub fn scopes(&self) -> impl Iterator<Item = (String, &Scope)> {
+        self.discounts
+            .iter()
+            .map(|rule| (format!("discount {}", rule.number), &rule.scope))
+            .chain(
+                self.prices
+                    .iter()
+                    .map(|rule| (format!("price {}", rule.number), &rule.scope)),
+            )
+    }
+
     /// Counts the discount and price rules.
     pub fn rule_count(&self) -> usize {
         self.discounts.len() + self.prices.len()
     }
 
     /// Returns the price charged for `kind` of `key`, whose list price is `list`.
-    pub fn effective(
-        &self,
-        key: &PriceKeyRef<'_>,
-        kind: TokenKind,
-        list: Price,
-    ) -> Result<Effective, CurrencyMismatch> {
+    pub fn effective(&self, key: &PriceKeyRef<'_>, kind: TokenKind, list: Price) -> Effective {
         let price_rule = self
             .prices
             .iter()
-            .filter(|rule| rule.prices.contains_key(&kind) && rule.scope.matches(key))
+            .filter(|rule| rule.currency == key.currency && rule.prices.contains_key(&kind) && rule.scope.matches(key))
             .max_by_key(|rule| rule.scope.specificity());
         if let Some(rule) = price_rule {
-            if rule.currency != key.currency {
-                return Err(CurrencyMismatch {
-                    number: rule.number,
-                    scope: rule.scope.to_string(),
-                    rule_currency: rule.currency,
-                    asked: key.currency,
-                });
-            }
-            return Ok(Effective {
+            return Effective {
                 price: rule.prices[&kind],
                 list,
                 applied: Some(Applied::Price {
                     number: rule.number,
                     scope: rule.scope.to_string(),
                 }),
-            });
+            };
         }
         let discount = self
             .discounts
             .iter()
             .filter(|rule| rule.scope.matches(key))
             .max_by_key(|rule| rule.scope.specificity());
-        Ok(match discount {
+        match discount {
             Some(rule) => Effective {
                 price: discounted(list, rule.percent),
                 list,
@@ -233,7 +220,7 @@ impl Overrides {
                 list,
                 applied: None,
             },
-        })
+        }
     }
 }
 
@@ -262,7 +249,7 @@ impl EffectiveQuote {
 
 impl Overrides {
     /// Applies the rules to every price of `quote`.
-    pub fn apply(&self, quote: &PriceQuote) -> Result<EffectiveQuote, CurrencyMismatch> {
+    pub fn apply(&self, quote: &PriceQuote) -> EffectiveQuote {
         let key = PriceKeyRef {
             model: &quote.model,
             version: quote.version,
@@ -274,13 +261,13 @@ impl Overrides {
         let prices = quote
             .prices
             .iter()
-            .map(|(kind, list)| Ok((*kind, self.effective(&key, *kind, *list)?)))
-            .collect::<Result<_, CurrencyMismatch>>()?;
-        Ok(EffectiveQuote { prices })
+            .map(|(kind, list)| (*kind, self.effective(&key, *kind, *list)))
+            .collect();
+        EffectiveQuote { prices }
     }
 
     /// Applies the rules to one catalog price.
-    pub fn apply_entry(&self, entry: &PriceEntry) -> Result<Effective, CurrencyMismatch> {
+    pub fn apply_entry(&self, entry: &PriceEntry) -> Effective {
         let key = PriceKeyRef {
             model: &entry.model.name,
             version: entry.model.version,

@@ -40,7 +40,7 @@ fn usage() -> TokenUsage {
 }
 
 fn cost(overrides: &Overrides) -> CostBreakdown {
-    let effective = overrides.apply(&gpt41_quote()).expect("overrides apply");
+    let effective = overrides.apply(&gpt41_quote());
     CostBreakdown::compute(&usage(), &effective.text_prices()).expect("cost")
 }
 
@@ -82,7 +82,7 @@ input = "1.60"
 "#,
     )
     .expect("valid");
-    let effective = overrides.apply(&gpt41_quote()).expect("applies");
+    let effective = overrides.apply(&gpt41_quote());
     assert_eq!(effective.prices[&TokenKind::Input].price, dec("1.60"));
     assert_eq!(effective.prices[&TokenKind::Input].list, dec("2"));
     assert_eq!(effective.prices[&TokenKind::CachedInput].price, dec("0.45"));
@@ -132,7 +132,7 @@ percent = 50
 "#,
     )
     .expect("valid");
-    let effective = overrides.apply(&gpt41_quote()).expect("applies");
+    let effective = overrides.apply(&gpt41_quote());
     assert_eq!(effective.prices[&TokenKind::Input].price, dec("1.6"));
     assert_eq!(
         effective.prices[&TokenKind::Input].applied,
@@ -144,19 +144,49 @@ percent = 50
     );
     let mut other = gpt41_quote();
     other.model = "gpt-4o".to_owned();
-    let effective = overrides.apply(&other).expect("applies");
+    let effective = overrides.apply(&other);
     assert_eq!(effective.prices[&TokenKind::Output].price, dec("7.6"));
 }
 
 #[test]
-fn absolute_price_in_another_currency_is_refused() {
-    let overrides =
-        Overrides::parse("[[price]]\nmodel = \"gpt-4.1\"\ncurrency = \"EUR\"\ninput = \"1.5\"\n").expect("valid");
-    let error = overrides.apply(&gpt41_quote()).expect_err("USD quote, EUR rule");
-    assert_eq!(
-        error.to_string(),
-        "price override 1 (model=gpt-4.1) is in EUR, but prices were asked in USD; ask in EUR or add a rule in USD"
-    );
+fn price_rule_applies_in_its_currency() {
+    let overrides = Overrides::parse(
+        "[[discount]]\npercent = 10\n\n[[price]]\nmodel = \"gpt-4.1\"\ncurrency = \"EUR\"\ninput = \"1.5\"\n\n\
+         [[price]]\nmodel = \"gpt-4.1\"\ncurrency = \"USD\"\ninput = \"1.7\"\n",
+    )
+    .expect("one rule per currency is not an overlap");
+    let effective = overrides.apply(&gpt41_quote());
+    assert_eq!(effective.prices[&TokenKind::Input].price, dec("1.7"));
+    let mut euro = gpt41_quote();
+    euro.currency = "EUR".parse().expect("code");
+    assert_eq!(overrides.apply(&euro).prices[&TokenKind::Input].price, dec("1.5"));
+    let mut pound = gpt41_quote();
+    pound.currency = "GBP".parse().expect("code");
+    // No rule in GBP: the discount applies to the list price.
+    assert_eq!(overrides.apply(&pound).prices[&TokenKind::Input].price, dec("1.8"));
+}
+
+#[test]
+fn amounts_read_exactly() {
+    let exact = Overrides::parse("[[discount]]\npercent = 12.5\n").expect("valid");
+    assert_eq!(exact.apply(&gpt41_quote()).prices[&TokenKind::Input].price, dec("1.75"));
+    for (text, expected) in [
+        ("[[discount]]\npercent = 33.333333333333333\n", "write it as a string"),
+        (
+            "[[price]]\nmodel = \"gpt-4o\"\ncurrency = \"USD\"\noutput = \"0.00000000000000000000000000000001\"\n",
+            "at most 28 decimal places",
+        ),
+        (
+            "[[price]]\nmodel = \"gpt-4o\"\ncurrency = \"USD\"\noutput = 1e-30\n",
+            "at most 28 decimal places",
+        ),
+    ] {
+        let error = Overrides::parse(text).expect_err(text).to_string();
+        assert!(error.contains(expected), "{text}: {error}");
+    }
+    let digits =
+        Overrides::parse("[[discount]]\npercent = \"33.333333333333333\"\n").expect("a string keeps every digit");
+    assert_eq!(digits.rule_count(), 1);
 }
 
 #[test]
@@ -249,7 +279,7 @@ fn example_file_reads() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/price-overrides.toml");
     let overrides = Overrides::from_file(&path).expect("the example is valid");
     assert_eq!(overrides.rule_count(), 3);
-    let effective = overrides.apply(&gpt41_quote()).expect("applies");
+    let effective = overrides.apply(&gpt41_quote());
     assert_eq!(effective.prices[&TokenKind::Input].price, dec("1.60"));
     // 0.5 and 8 less 8%.
     assert_eq!(effective.prices[&TokenKind::CachedInput].price, dec("0.46"));

@@ -145,7 +145,7 @@ pub enum FetchError {
     #[error(
         "Retail Prices request {url} still failed after {attempts} attempts within the \
          {budget:?} retry budget (last failure: {last_failure}). The API may be throttling \
-         or unavailable; run the fetch again later or raise the retry budget"
+         or unavailable; run the fetch again later"
     )]
     RetryBudgetExhausted {
         url: String,
@@ -157,7 +157,7 @@ pub enum FetchError {
     #[error(
         "Retail Prices API asked to wait {retry_after:?} (Retry-After) before retrying {url}, \
          more than the {remaining:?} left of the {budget:?} retry budget. Run the fetch \
-         again later or raise the retry budget"
+         again later"
     )]
     RetryAfterExceedsBudget {
         url: String,
@@ -283,6 +283,7 @@ impl RetailClient {
         let http = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .user_agent(concat!("aoai-meter/", env!("CARGO_PKG_VERSION")))
+            .redirect(crate::http::redirect_policy())
             .build()
             .map_err(ConfigError::HttpClient)?;
 

@@ -142,12 +142,24 @@ impl PriceCache {
         count
     }
 
+    /// True once the time to live has passed since the catalog's data was fetched. A fetch
+    /// time in the future, from a skewed clock or an edited cache file, counts as stale.
     fn is_stale(&self, loaded: &LoadedCatalog) -> bool {
         if loaded.fixed {
             return false;
         }
         let age = Utc::now().signed_duration_since(loaded.as_of);
-        age.to_std().is_ok_and(|age| age >= self.time_to_live)
+        age.to_std().map_or(true, |age| age >= self.time_to_live)
+    }
+
+    /// True when a refresh should start: the catalog is stale, or a part of its load failed
+    /// and the retry interval has passed since.
+    fn refresh_due(&self, loaded: &LoadedCatalog) -> bool {
+        if self.is_stale(loaded) {
+            return true;
+        }
+        let age = Utc::now().signed_duration_since(loaded.as_of);
+        !loaded.fixed && !loaded.warnings.is_empty() && age.to_std().is_ok_and(|age| age >= self.retry_after_failure)
     }
 
     /// Returns the catalog loaded for `key`, if any, without loading or refreshing it.
@@ -187,7 +199,7 @@ impl PriceCache {
 
     fn serve(self: &Arc<Self>, key: CacheKey, slot: &Arc<Slot>, loaded: Arc<LoadedCatalog>) -> Served {
         let stale = self.is_stale(&loaded);
-        if stale {
+        if self.refresh_due(&loaded) {
             self.refresh_in_background(key, slot);
         }
         Served { loaded, stale }
@@ -235,7 +247,8 @@ impl PriceCache {
                 for warning in &loaded.warnings {
                     tracing::warn!(key = %key, "{warning}");
                 }
-                if let (Some(disk), CacheKey::Prices(_)) = (&self.disk, key)
+                // A load with a failed part is served but not kept as the last good catalog.
+                if let (Some(disk), CacheKey::Prices(_), true) = (&self.disk, key, loaded.warnings.is_empty())
                     && let Err(error) = disk.write(key, &loaded)
                 {
                     tracing::warn!(key = %key, error = %error, "price catalog not written to the disk cache");
@@ -249,7 +262,7 @@ impl PriceCache {
                     key = %key,
                     error = %error,
                     duration_ms = started.elapsed().as_millis() as u64,
-                    "price catalog refresh failed; the last good catalog keeps serving"
+                    "price catalog refresh failed"
                 );
                 slot.fail(error);
                 None

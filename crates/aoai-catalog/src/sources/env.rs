@@ -129,7 +129,7 @@ impl PriceSettings {
             let value = read(variable).unwrap_or_else(|| default.to_owned());
             check_url(&value).map_err(|expected| SettingError {
                 variable,
-                value: value.clone(),
+                value: crate::http::redact(&value),
                 expected,
             })?;
             Ok(value)
@@ -141,11 +141,18 @@ impl PriceSettings {
         source.page_url = url("PRICING_PAGE_URL", DEFAULT_PAGE_URL)?;
         source.rates_url = url("PRICING_RATES_URL", DEFAULT_RATES_URL)?;
         source.time_to_live = Duration::from_secs(refresh_hours * 3600);
-        source.cache_dir = Some(
-            read("PRICING_CACHE_PATH")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| std::env::temp_dir().join("aoai-meter").join("prices")),
-        );
+        let cache_dir = read("PRICING_CACHE_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("aoai-meter").join("prices"));
+        if cache_dir.exists() && !cache_dir.is_dir() {
+            return Err(SettingError {
+                variable: "PRICING_CACHE_PATH",
+                value: cache_dir.display().to_string(),
+                expected: "a folder, or a path where one can be created; it names a file".to_owned(),
+            });
+        }
+        source.cache_dir = Some(cache_dir);
+        check_source(&source, default_currency)?;
         Ok(PriceSettings {
             source,
             default_currency,
@@ -154,19 +161,57 @@ impl PriceSettings {
     }
 }
 
-/// Accepts https addresses, and plain http only for the loopback address.
+/// Checks the settings a source needs before the first request does.
+fn check_source(source: &SourceSettings, default_currency: Currency) -> Result<(), SettingError> {
+    if source.kind == SourceKind::Snapshot && default_currency != Currency::USD {
+        return Err(SettingError {
+            variable: "PRICING_CURRENCY",
+            value: default_currency.to_string(),
+            expected: "USD with PRICING_SOURCE=snapshot, because the bundled snapshot is in USD only; \
+                       set PRICING_SOURCE to a live source for other currencies"
+                .to_owned(),
+        });
+    }
+    if source.kind.is_live() && !crate::currency::is_azure_currency(default_currency) {
+        return Err(SettingError {
+            variable: "PRICING_CURRENCY",
+            value: default_currency.to_string(),
+            expected: format!("one of {}", crate::currency::AZURE_CURRENCIES.join(", ")),
+        });
+    }
+    if matches!(source.kind, SourceKind::RetailApi | SourceKind::Auto)
+        && let Err(error) = crate::retail::RetailClient::new(source.retail.clone())
+    {
+        let variable = match error {
+            crate::retail::ConfigError::NoRegions | crate::retail::ConfigError::InvalidRegion { .. } => {
+                "PRICING_REGIONS"
+            }
+            _ => "PRICING_API_URL",
+        };
+        let value = match variable {
+            "PRICING_REGIONS" => source.retail.regions.join(","),
+            _ => crate::http::redact(&source.retail.base_url),
+        };
+        return Err(SettingError {
+            variable,
+            value,
+            expected: error.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Accepts https addresses, and plain http only for the loopback address, without
+/// credentials, which would reach errors and logs.
 fn check_url(value: &str) -> Result<(), String> {
     let parsed = url::Url::parse(value).map_err(|error| format!("not a URL ({error})"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err("an https URL (plain http is accepted only for the loopback address)".to_owned()),
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("a URL without a user name or password".to_owned());
+    }
+    if crate::http::is_allowed(&parsed) {
+        Ok(())
+    } else {
+        Err("an https URL (plain http is accepted only for the loopback address)".to_owned())
     }
 }
 
@@ -222,6 +267,24 @@ mod tests {
     }
 
     #[test]
+    fn live_settings_checked_at_start() {
+        let error = settings(&[("PRICING_SOURCE", "retail-api"), ("PRICING_REGIONS", ",")]).unwrap_err();
+        assert_eq!(error.variable, "PRICING_REGIONS");
+        let error = settings(&[("PRICING_SOURCE", "auto"), ("PRICING_CURRENCY", "AAA")]).unwrap_err();
+        assert_eq!(error.variable, "PRICING_CURRENCY");
+        assert!(error.to_string().contains("EUR"), "{error}");
+        let error = settings(&[("PRICING_PAGE_URL", "https://user:secret@example.com/page")]).unwrap_err();
+        assert_eq!(error.variable, "PRICING_PAGE_URL");
+        assert!(!error.to_string().contains("secret"), "{error}");
+        let file = std::env::temp_dir().join(format!("aoai-cache-file-{}", std::process::id()));
+        std::fs::write(&file, "x").expect("write");
+        let error = settings(&[("PRICING_CACHE_PATH", file.to_str().expect("path"))]).unwrap_err();
+        std::fs::remove_file(&file).expect("remove");
+        assert_eq!(error.variable, "PRICING_CACHE_PATH");
+        assert!(settings(&[("PRICING_SOURCE", "retail-api"), ("PRICING_CURRENCY", "eur")]).is_ok());
+    }
+
+    #[test]
     fn invalid_values_name_the_variable() {
         let cases = [
             ("PRICING_SOURCE", "bing"),
@@ -231,6 +294,7 @@ mod tests {
             ("PRICING_API_URL", "http://prices.example.com/api"),
             ("PRICING_PAGE_URL", "not a url"),
             ("PRICING_RATES_URL", "ftp://127.0.0.1/rates"),
+            ("PRICING_CURRENCY", "EUR"),
         ];
         for (variable, value) in cases {
             let error = settings(&[(variable, value)]).unwrap_err();

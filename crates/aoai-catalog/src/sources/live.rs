@@ -41,6 +41,7 @@ impl LiveLoader {
         let http = reqwest::Client::builder()
             .timeout(settings.request_timeout)
             .connect_timeout(Duration::from_secs(10))
+            .redirect(crate::http::redirect_policy())
             .build()
             .map_err(|error| format!("failed to build the HTTP client: {error}"))?;
         Ok(LiveLoader {
@@ -83,6 +84,12 @@ impl LiveLoader {
 
     async fn load_prices(&self, currency: Currency) -> Result<LoadedCatalog, LoadError> {
         let kind = self.inner.settings.kind;
+        if !crate::currency::is_azure_currency(currency) {
+            return Err(LoadError::Unavailable(format!(
+                "Azure publishes no prices in {currency}; ask for one of {}",
+                crate::currency::AZURE_CURRENCIES.join(", ")
+            )));
+        }
         let fetched_at = Utc::now();
         let (catalog, warnings) = match kind {
             SourceKind::Snapshot => {
@@ -179,34 +186,45 @@ impl LiveLoader {
 
     async fn page(&self) -> Result<Catalog, LoadError> {
         let url = &self.inner.settings.page_url;
+        let fetched_at = Utc::now();
         let html = self.get_text(url, "pricing page").await?;
-        let prices = parse_page(&html).map_err(|error| LoadError::Failed(format!("pricing page {url}: {error}")))?;
-        page_catalog(prices).map_err(|error| LoadError::Failed(format!("pricing page {url}: {error}")))
+        let shown = crate::http::redact(url);
+        let prices = parse_page(&html).map_err(|error| LoadError::Failed(format!("pricing page {shown}: {error}")))?;
+        page_catalog(prices, fetched_at).map_err(|error| LoadError::Failed(format!("pricing page {shown}: {error}")))
     }
 
     async fn rates(&self) -> Result<ExchangeRates, LoadError> {
         let url = &self.inner.settings.rates_url;
         let fetched_at = Utc::now();
         let json = self.get_text(url, "exchange rates").await?;
-        ExchangeRates::parse(&json, fetched_at)
-            .map_err(|error| LoadError::Failed(format!("exchange rates from {url}: {error}")))
+        let rates = ExchangeRates::parse(&json, fetched_at)
+            .map_err(|error| LoadError::Failed(format!("exchange rates from {}: {error}", crate::http::redact(url))))?;
+        for (code, reason) in rates.skipped() {
+            tracing::warn!(currency = %code, reason = %reason, "exchange rate skipped");
+        }
+        Ok(rates)
     }
 
     async fn get_text(&self, url: &str, what: &str) -> Result<String, LoadError> {
-        let failed = |reason: String| LoadError::Failed(format!("{what} request {url} failed: {reason}"));
+        let shown = crate::http::redact(url);
+        let failed = |reason: String| LoadError::Failed(format!("{what} request {shown} failed: {reason}"));
         let mut response = self
             .inner
             .http
             .get(url)
             .send()
             .await
-            .map_err(|error| failed(error.to_string()))?;
+            .map_err(|error| failed(crate::http::error_chain(&error.without_url())))?;
         let status = response.status();
         if !status.is_success() {
             return Err(failed(format!("HTTP {status}")));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| failed(error.to_string()))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| failed(crate::http::error_chain(&error.without_url())))?
+        {
             if body.len() + chunk.len() > BODY_LIMIT {
                 return Err(failed(format!("the response is larger than {BODY_LIMIT} bytes")));
             }
@@ -256,16 +274,12 @@ impl Loader for LiveLoader {
 }
 
 /// Turns the page's prices into catalog entries. The page gives no start dates, so a
-/// price starts at its model version's release date, or at the Unix epoch for a model
-/// without a version. It stays in force until a later fetch replaces it.
-pub fn page_catalog(prices: Vec<PagePrice>) -> Result<Catalog, String> {
+/// price is known to hold only from the fetch on. A call before it is priced at it as an
+/// assumption. It stays in force until a later fetch replaces it.
+pub fn page_catalog(prices: Vec<PagePrice>, fetched_at: DateTime<Utc>) -> Result<Catalog, String> {
     let mut by_key: HashMap<PriceKey, PriceEntry> = HashMap::new();
     for price in prices {
-        let effective_from = price
-            .model
-            .version
-            .and_then(|version| version.and_hms_opt(0, 0, 0))
-            .map_or(DateTime::UNIX_EPOCH, |time| time.and_utc());
+        let effective_from = fetched_at;
         let entry = PriceEntry {
             region: price.region,
             model: price.model,

@@ -46,14 +46,17 @@ impl DiskCache {
         if !settings.kind.is_live() {
             return None;
         }
-        let mut shape = vec![
-            settings.kind.as_str().to_owned(),
-            settings.retail.base_url.clone(),
-            settings.retail.service_name.clone(),
-            settings.page_url.clone(),
-            settings.rates_url.clone(),
-        ];
-        shape.extend(settings.retail.regions.iter().cloned());
+        // Only the settings the source reads shape its catalog.
+        let mut shape = vec![settings.kind.as_str().to_owned()];
+        if matches!(settings.kind, SourceKind::RetailApi | SourceKind::Auto) {
+            shape.push(settings.retail.base_url.clone());
+            shape.push(settings.retail.service_name.clone());
+            shape.extend(settings.retail.regions.iter().cloned());
+        }
+        if matches!(settings.kind, SourceKind::PricingPage | SourceKind::Auto) {
+            shape.push(settings.page_url.clone());
+            shape.push(settings.rates_url.clone());
+        }
         Some(DiskCache {
             dir,
             source: settings.kind,

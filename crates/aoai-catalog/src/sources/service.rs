@@ -23,6 +23,24 @@ pub struct PriceService {
     pub kind: SourceKind,
 }
 
+/// Logs override rules whose model or region the bundled catalog does not know, since such
+/// a rule changes no price. A live source may know more, so this is a warning.
+fn warn_unknown_scopes(settings: &PriceSettings, catalog: &crate::Catalog) {
+    let Some(path) = &settings.overrides else {
+        return;
+    };
+    let Ok(overrides) = Overrides::from_file(path) else {
+        return;
+    };
+    for (rule, scope) in overrides.scopes() {
+        let model = scope.model.as_deref().map(|model| catalog.check_model(model));
+        let region = scope.region.as_deref().map(|region| catalog.check_region(region));
+        for error in [model, region].into_iter().flatten().filter_map(Result::err) {
+            tracing::warn!(rule = %rule, path = %path.display(), "price override matches no price: {error}");
+        }
+    }
+}
+
 impl PriceService {
     /// Reads the overrides, seeds the cache with the bundled snapshot and any catalogs on
     /// disk, and starts loading the default currency in the background. Call it inside a
@@ -30,6 +48,7 @@ impl PriceService {
     pub fn start(settings: &PriceSettings) -> Result<Arc<PriceService>, String> {
         let loader = LiveLoader::new(settings.source.clone())?;
         let snapshot = loader.snapshot_loaded().map_err(|error| error.to_string())?;
+        warn_unknown_scopes(settings, &snapshot.catalog);
         let service = PriceService::with_loader(settings, Arc::new(loader), Some(snapshot))?;
         if settings.source.kind.is_live() {
             service.cache.seed_from_disk();

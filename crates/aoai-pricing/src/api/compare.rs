@@ -68,10 +68,16 @@ pub async fn compare(
     let values = collect(query.as_deref(), PARAMETERS)?;
     // The shared parser checks the model, region and time the same way the price routes do.
     let params = PriceParams::parse(query.as_deref())?;
-    let at = params.at.unwrap_or_else(Utc::now);
     let model: Option<ModelKey> = values.get("model").and(params.model);
 
     let served = state.prices.comparison().await?;
+    let at = params.at.unwrap_or_else(Utc::now);
+    if let Some(key) = &model {
+        served.loaded.catalog.check_model(&key.name)?;
+    }
+    if let Some(region) = &params.region {
+        served.loaded.catalog.check_region(region)?;
+    }
     let mut pairs: BTreeMap<PriceKey, Pair<'_>> = BTreeMap::new();
     for entry in served.loaded.catalog.entries() {
         if !entry.in_force_at(at)

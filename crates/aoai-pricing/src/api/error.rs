@@ -1,7 +1,6 @@
 //! The error response of every route: `{"error": {"code", "message", "parameter"?}}`.
 
 use aoai_catalog::LookupError;
-use aoai_catalog::overrides::CurrencyMismatch;
 use aoai_catalog::sources::LoadError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -19,6 +18,8 @@ pub enum ApiError {
     NotFound(String),
     #[error("route not found: {0}")]
     NoRoute(String),
+    #[error("method not allowed: {0}; the price routes answer GET")]
+    NoMethod(String),
     /// The price source failed and no catalog for the request is loaded yet.
     #[error("{0}")]
     Unavailable(String),
@@ -46,17 +47,24 @@ impl From<LoadError> for ApiError {
     fn from(error: LoadError) -> ApiError {
         match error {
             LoadError::Unavailable(message) => ApiError::NotFound(message),
-            LoadError::Failed(message) => ApiError::Unavailable(format!(
-                "prices are not available yet: {message}. Try again later, or set PRICING_SOURCE=snapshot"
-            )),
+            LoadError::Failed(message) => {
+                ApiError::Unavailable(format!("prices are not available yet: {message}. Try again later"))
+            }
         }
     }
 }
 
-impl From<CurrencyMismatch> for ApiError {
-    fn from(error: CurrencyMismatch) -> ApiError {
-        ApiError::invalid("currency", error.to_string())
+/// The maximum length of a message, because a request can make a message echo a value of any length.
+const MAX_MESSAGE_CHARS: usize = 600;
+
+/// Cuts `message` to [`MAX_MESSAGE_CHARS`] characters.
+pub fn shorten(message: &str) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_owned();
     }
+    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    cut.push_str("… (cut)");
+    cut
 }
 
 impl IntoResponse for ApiError {
@@ -72,9 +80,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
+            ApiError::NoMethod(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "source_unavailable", None),
         };
-        let mut error = json!({ "code": code, "message": self.to_string() });
+        let mut error = json!({ "code": code, "message": shorten(&self.to_string()) });
         if let Some(parameter) = parameter {
             error["parameter"] = json!(parameter);
         }

@@ -31,8 +31,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/prices/rejected", get(prices::rejected))
         .route("/api/prices/compare", get(compare::compare))
         .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
         .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
+}
+
+async fn no_method(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::NoMethod(format!("{method} {}", uri.path()))
 }
 
 async fn no_route(uri: Uri) -> ApiError {

@@ -135,9 +135,14 @@ pub fn collect(raw_query: Option<&str>, allowed: &[&str]) -> Result<BTreeMap<Str
     let mut values = BTreeMap::new();
     for (name, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
         if !allowed.contains(&name.as_ref()) {
+            let accepted = if allowed.is_empty() {
+                "this route takes no parameters".to_owned()
+            } else {
+                format!("accepted: {}", allowed.join(", "))
+            };
             return Err(ApiError::invalid(
                 &name,
-                format!("unknown parameter '{name}'; accepted: {}", allowed.join(", ")),
+                format!("unknown parameter '{name}'; {accepted}"),
             ));
         }
         if values.insert(name.to_string(), value.trim().to_owned()).is_some() {

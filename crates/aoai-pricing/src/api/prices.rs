@@ -135,10 +135,10 @@ pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         .tier
         .or(params.deployment.and_then(|sku| sku.tier))
         .unwrap_or(Tier::Standard);
-    let at = params.at.unwrap_or_else(Utc::now);
     let currency = params.currency.unwrap_or(state.prices.default_currency);
-
     let served = state.prices.catalog(currency).await?;
+    // Read after the load, so that a catalog fetched for this request is in force at "now".
+    let at = params.at.unwrap_or_else(Utc::now);
     let quote = served.loaded.catalog.price(&PriceQuery {
         model,
         deployment_type,
@@ -148,7 +148,7 @@ pub async fn price(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         at,
         context_band: params.context_band,
     })?;
-    let effective = state.prices.overrides.apply(&quote)?;
+    let effective = state.prices.overrides.apply(&quote);
 
     Ok(Json(PriceAnswer {
         model: quote.model,
@@ -224,14 +224,15 @@ pub async fn list(
         context_band: params.context_band,
         at: Some(params.at.unwrap_or_else(Utc::now)),
     };
-    if let Some(model) = &filter.model
-        && !catalog.model_names().any(|name| name == model)
-    {
-        return Err(ApiError::NotFound(format!("unknown model '{model}'")));
+    if let Some(model) = &filter.model {
+        catalog.check_model(model)?;
+    }
+    if let Some(region) = &filter.region {
+        catalog.check_region(region)?;
     }
     let mut prices = Vec::new();
     for entry in catalog.list(&filter) {
-        let effective = state.prices.overrides.apply_entry(entry)?;
+        let effective = state.prices.overrides.apply_entry(entry);
         prices.push(ListedPrice {
             entry,
             effective_price: effective.price,

@@ -38,9 +38,9 @@ impl From<LoadError> for ApiError {
     fn from(error: LoadError) -> ApiError {
         match error {
             LoadError::Unavailable(message) => ApiError::NotFound(message),
-            LoadError::Failed(message) => ApiError::Unavailable(format!(
-                "prices are not available yet: {message}. Try again later, or set PRICING_SOURCE=snapshot"
-            )),
+            LoadError::Failed(message) => {
+                ApiError::Unavailable(format!("prices are not available yet: {message}. Try again later"))
+            }
         }
     }
 }
@@ -48,10 +48,6 @@ impl From<LoadError> for ApiError {
 impl From<AggregateError> for ApiError {
     fn from(error: AggregateError) -> ApiError {
         match error {
-            AggregateError::Currency(error) => ApiError::InvalidParameter {
-                parameter: "currency".to_owned(),
-                message: error.to_string(),
-            },
             AggregateError::Store(error) => ApiError::Unavailable(format!("the usage store failed: {error}")),
         }
     }
@@ -74,7 +70,8 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
         };
-        let mut error = json!({ "code": code, "message": self.to_string() });
+        let message: String = self.to_string().chars().take(600).collect();
+        let mut error = json!({ "code": code, "message": message });
         if let Some(parameter) = parameter {
             error["parameter"] = json!(parameter);
         }

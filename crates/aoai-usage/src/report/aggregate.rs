@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aoai_catalog::overrides::CurrencyMismatch;
 use aoai_core::TokenUsage;
 use chrono::{DateTime, Utc};
 
@@ -35,8 +34,6 @@ pub struct Totals {
 pub enum AggregateError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Currency(#[from] CurrencyMismatch),
 }
 
 /// The metrics of one API Management interval: same time, user, deployment, subscription
@@ -63,39 +60,22 @@ pub fn aggregate(store: &Store, resolver: &mut Resolver<'_>, params: &UsageParam
         totals.rejected_reasons.insert(reason, count);
     }
 
-    let mut failure: Option<CurrencyMismatch> = None;
     let mut pending: HashMap<IntervalKey, Interval> = HashMap::new();
     let mut pending_time: Option<DateTime<Utc>> = None;
-    store.read_each(&query, |record| {
-        if failure.is_some() {
-            return;
-        }
-        let result = match record.source {
-            UsageSource::Otel => match record.usage {
-                Some(usage) => add(&mut totals, resolver, params, &record, usage),
-                None => {
-                    totals.usage_missing += u128::from(record.requests);
-                    Ok(())
-                }
-            },
-            UsageSource::Apim => {
-                let mut result = Ok(());
-                if pending_time.is_some_and(|time| time != record.time) {
-                    result = flush(&mut pending, &mut totals, resolver, params);
-                }
-                pending_time = Some(record.time);
-                join_metric(&mut pending, record);
-                result
+    store.read_each(&query, |record| match record.source {
+        UsageSource::Otel => match record.usage {
+            Some(usage) => add(&mut totals, resolver, params, &record, usage),
+            None => totals.usage_missing += u128::from(record.requests),
+        },
+        UsageSource::Apim => {
+            if pending_time.is_some_and(|time| time != record.time) {
+                flush(&mut pending, &mut totals, resolver, params);
             }
-        };
-        if let Err(error) = result {
-            failure = Some(error);
+            pending_time = Some(record.time);
+            join_metric(&mut pending, record);
         }
     })?;
-    if let Some(error) = failure {
-        return Err(error.into());
-    }
-    flush(&mut pending, &mut totals, resolver, params)?;
+    flush(&mut pending, &mut totals, resolver, params);
     Ok(totals)
 }
 
@@ -133,7 +113,7 @@ fn flush(
     totals: &mut Totals,
     resolver: &mut Resolver<'_>,
     params: &UsageParams,
-) -> Result<(), CurrencyMismatch> {
+) {
     let mut intervals: Vec<(IntervalKey, Interval)> = pending.drain().collect();
     intervals.sort_by(|a, b| a.0.cmp(&b.0));
     for ((time, user, deployment, subscription, estimated), interval) in intervals {
@@ -160,9 +140,8 @@ fn flush(
             usage: Some(interval.usage),
             estimated,
         };
-        add(totals, resolver, params, &record, interval.usage)?;
+        add(totals, resolver, params, &record, interval.usage);
     }
-    Ok(())
 }
 
 fn add(
@@ -171,10 +150,10 @@ fn add(
     params: &UsageParams,
     record: &UsageRecord,
     usage: TokenUsage,
-) -> Result<(), CurrencyMismatch> {
-    let call = resolver.resolve(record, usage)?;
+) {
+    let call = resolver.resolve(record, usage);
     if !passes_filters(&call, params) {
-        return Ok(());
+        return;
     }
     let requests = u128::from(call.requests);
     if call.unattributed {
@@ -203,7 +182,6 @@ fn add(
         .collect();
     totals.rows.entry(key).or_default().add(&call);
     totals.total.add(&call);
-    Ok(())
 }
 
 fn passes_filters(call: &ResolvedCall, params: &UsageParams) -> bool {

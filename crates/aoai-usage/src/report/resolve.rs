@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use aoai_catalog::overrides::{CurrencyMismatch, Overrides};
+use aoai_catalog::overrides::Overrides;
 use aoai_catalog::{Catalog, LookupError, PriceQuery};
 use aoai_core::{
     CostBreakdown, CostError, Currency, DeploymentType, ModelKey, ModelVersion, TextPrices, Tier, TokenUsage,
@@ -117,7 +117,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a record whose usage is known.
-    pub fn resolve(&mut self, record: &UsageRecord, usage: TokenUsage) -> Result<ResolvedCall, CurrencyMismatch> {
+    pub fn resolve(&mut self, record: &UsageRecord, usage: TokenUsage) -> ResolvedCall {
         let user = record
             .user
             .as_deref()
@@ -172,7 +172,7 @@ impl<'a> Resolver<'a> {
                     false,
                 )
             }
-            (None, None) => return Ok(call),
+            (None, None) => return call,
         };
         let tier = match record.service_tier.as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("priority") => Tier::Priority,
@@ -186,10 +186,10 @@ impl<'a> Resolver<'a> {
         call.region = Some(region.clone());
         if provisioned {
             call.cost = Err(Unpriced::Provisioned);
-            return Ok(call);
+            return call;
         }
 
-        let memo = self.prices((model, deployment_type, tier, region), record.time)?;
+        let memo = self.prices((model, deployment_type, tier, region), record.time);
         call.assumed |= memo.assumed;
         call.cost = memo.prices.and_then(|prices| {
             CostBreakdown::compute(&call.usage, &prices).map_err(|error| match error {
@@ -198,17 +198,17 @@ impl<'a> Resolver<'a> {
         });
         // Only a price can rest on an assumption; an unpriced call is counted as unpriced.
         call.assumed &= call.cost.is_ok();
-        Ok(call)
+        call
     }
 
     /// Returns the effective prices of `key` at `at`, from the memo when a quote covers it.
-    fn prices(&mut self, key: PriceKey, at: DateTime<Utc>) -> Result<Memo, CurrencyMismatch> {
+    fn prices(&mut self, key: PriceKey, at: DateTime<Utc>) -> Memo {
         if let Some(memo) = self.memo.get(&key).and_then(|memos| {
             memos
                 .iter()
                 .find(|memo| memo.from <= at && memo.until.is_none_or(|until| at < until))
         }) {
-            return Ok(memo.clone());
+            return memo.clone();
         }
         let (model, deployment_type, tier, region) = &key;
         let query = |at: DateTime<Utc>| PriceQuery {
@@ -224,7 +224,7 @@ impl<'a> Resolver<'a> {
             Ok(quote) => Memo {
                 from: quote.valid_from,
                 until: quote.valid_until,
-                prices: Ok(self.overrides.apply(&quote)?.text_prices()),
+                prices: Ok(self.overrides.apply(&quote).text_prices()),
                 assumed: false,
             },
             // Older than any known price of the key: the earliest price is the best estimate.
@@ -232,7 +232,7 @@ impl<'a> Resolver<'a> {
                 Ok(quote) => Memo {
                     from: DateTime::<Utc>::MIN_UTC,
                     until: Some(earliest),
-                    prices: Ok(self.overrides.apply(&quote)?.text_prices()),
+                    prices: Ok(self.overrides.apply(&quote).text_prices()),
                     assumed: true,
                 },
                 Err(_) => unpriced(Unpriced::NoMeter, at),
@@ -246,7 +246,7 @@ impl<'a> Resolver<'a> {
             Err(_) => unpriced(Unpriced::NoMeter, at),
         };
         self.memo.entry(key).or_default().push(memo.clone());
-        Ok(memo)
+        memo
     }
 }
 

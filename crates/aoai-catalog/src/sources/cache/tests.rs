@@ -171,3 +171,24 @@ async fn fixed_catalog_never_refreshes() {
     assert!(!cache.get(USD).await.expect("served").stale);
     assert_eq!(loader.calls(), 0);
 }
+
+#[tokio::test]
+async fn future_fetch_time_counts_as_stale() {
+    let loader = Scripted::new(&[true]);
+    let cache = cache(&loader, Duration::ZERO);
+    cache.seed(USD, loaded(Utc::now() + chrono::Duration::days(365)));
+    assert!(cache.get(USD).await.expect("served").stale);
+    until(|| loader.calls() == 1).await;
+}
+
+#[tokio::test]
+async fn partial_load_refreshed_after_retry_interval() {
+    let loader = Scripted::new(&[true]);
+    let cache = cache(&loader, Duration::ZERO);
+    let mut partial = loaded(Utc::now());
+    partial.warnings.push("pricing page failed".to_owned());
+    cache.seed(USD, partial);
+    let served = cache.get(USD).await.expect("served");
+    assert!(!served.stale, "a partial load is not stale");
+    until(|| loader.calls() == 1).await;
+}
