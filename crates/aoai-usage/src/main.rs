@@ -18,7 +18,7 @@ Settings are read from environment variables; see the README.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    init_tracing();
+    aoai_host::init_tracing();
     let mut sample = false;
     for argument in std::env::args().skip(1) {
         match argument.as_str() {
@@ -51,48 +51,9 @@ async fn main() -> anyhow::Result<()> {
         "aoai-usage listening"
     );
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(aoai_host::shutdown_signal())
         .await
         .context("server failed")?;
     tracing::info!("aoai-usage stopped");
     Ok(())
-}
-
-/// Log level from `RUST_LOG`, `info` when it is unset or invalid.
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// Resolves on SIGTERM (how the Functions host stops a handler) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "failed to listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "failed to listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received; shutting down"),
-        () = terminate => tracing::info!("SIGTERM received; shutting down"),
-    }
 }

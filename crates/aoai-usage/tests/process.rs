@@ -1,0 +1,248 @@
+//! The `aoai-usage` binary run as the Functions host runs it, over real sockets: readiness,
+//! ingestion, answers, SIGTERM, and SIGKILL in the middle of ingestion.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::Span;
+use tokio::sync::Mutex;
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local address").port()
+}
+
+struct Handler {
+    child: Child,
+    base: String,
+}
+
+impl Handler {
+    fn start(dir: &Path, arguments: &[&str]) -> Handler {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
+            .args(arguments)
+            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
+            .env("USAGE_STORE", dir.join("usage.db"))
+            .env("PRICING_CACHE_PATH", dir.join("prices"))
+            .env("AOAI_DEPLOYMENTS", dir.join("deployments-eastus2.json"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("aoai-usage starts");
+        Handler {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    async fn wait_ready(&mut self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = client.get(format!("{}/", self.base)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("aoai-usage exited early with {status}");
+            }
+            assert!(Instant::now() < deadline, "aoai-usage did not answer GET / within 60 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn signal(self, signal: &str) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([signal, &pid]).status().expect("kill runs");
+        assert!(sent.success());
+        let output = self.child.wait_with_output().expect("process exits");
+        (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn prepare(test: &str) -> std::path::PathBuf {
+    let dir = support::temp_dir(test);
+    std::fs::write(dir.join("deployments-eastus2.json"), support::DEPLOYMENTS_EASTUS2).expect("deployments");
+    dir
+}
+
+async fn usage(client: &reqwest::Client, base: &str, query: &str) -> Value {
+    let response = client
+        .get(format!("{base}/api/usage?{query}"))
+        .send()
+        .await
+        .expect("usage request");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
+
+#[tokio::test]
+async fn serves_usage_and_stops_on_sigterm() {
+    let dir = prepare("sigterm");
+    let mut handler = Handler::start(&dir, &[]);
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+
+    let body = Value::Array(vec![Span::chat("chat-0806", 2006, 300).cached(1920).envelope()]).to_string();
+    let response = client
+        .post(format!("{}/v2/track", handler.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("track");
+    assert_eq!(response.status(), 200);
+    let answer = usage(&client, &handler.base, "from=2026-08-01&to=2026-09-01").await;
+    assert_eq!(answer["rows"][0]["cost"], "0.005615");
+
+    let (status, logs) = handler.signal("-TERM");
+    assert!(status.success(), "exit status {status}; logs:\n{logs}");
+    assert!(logs.contains("SIGTERM received"), "{logs}");
+    assert!(logs.contains("aoai-usage stopped"), "{logs}");
+}
+
+#[tokio::test]
+async fn acknowledged_records_survive_sigkill() {
+    let dir = prepare("sigkill");
+    let mut handler = Handler::start(&dir, &[]);
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+
+    const SPANS_PER_REQUEST: u64 = 25;
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut senders = Vec::new();
+    for sender in 0..4 {
+        let client = client.clone();
+        let base = handler.base.clone();
+        let acknowledged = Arc::clone(&acknowledged);
+        let stop = Arc::clone(&stop);
+        senders.push(tokio::spawn(async move {
+            let mut sent = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let user = format!("sender{sender}-batch{sent}");
+                sent += 1;
+                let spans: Vec<Value> = (0..SPANS_PER_REQUEST)
+                    .map(|_| Span::chat("mini", 1000, 100).user(Some(&user)).envelope())
+                    .collect();
+                let result = client
+                    .post(format!("{base}/v2/track"))
+                    .body(Value::Array(spans).to_string())
+                    .send()
+                    .await;
+                match result {
+                    Ok(response) if response.status() == 200 => acknowledged.lock().await.push(user),
+                    _ => break,
+                }
+            }
+        }));
+    }
+    // Let the senders run, then kill the process with requests in flight.
+    while acknowledged.lock().await.len() < 40 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _) = handler.signal("-KILL");
+    assert!(!status.success());
+    stop.store(true, Ordering::SeqCst);
+    for sender in senders {
+        sender.await.expect("sender");
+    }
+
+    let mut restarted = Handler::start(&dir, &[]);
+    restarted.wait_ready(&client).await;
+    let answer = usage(&client, &restarted.base, "from=2026-08-01&to=2026-09-01&group_by=user").await;
+    let stored: std::collections::HashMap<String, u64> = answer["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            (
+                row["user"].as_str().expect("user").to_owned(),
+                row["requests"].as_u64().expect("requests"),
+            )
+        })
+        .collect();
+    let acknowledged = acknowledged.lock().await.clone();
+    assert!(acknowledged.len() >= 40);
+    for user in &acknowledged {
+        assert_eq!(
+            stored.get(user),
+            Some(&SPANS_PER_REQUEST),
+            "acknowledged batch {user} is not whole in the store"
+        );
+    }
+    // A batch is stored whole or not at all.
+    assert!(
+        stored.values().all(|requests| *requests == SPANS_PER_REQUEST),
+        "{stored:?}"
+    );
+    let (status, logs) = restarted.signal("-TERM");
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn sample_data_answers_per_user_cost() {
+    let dir = support::temp_dir("sample");
+    let port = free_port();
+    let mut handler = Handler {
+        child: Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
+            .arg("--sample-data")
+            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
+            .env("USAGE_STORE", dir.join("usage.db"))
+            .env("PRICING_CACHE_PATH", dir.join("prices"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+    let now = chrono::Utc::now();
+    let range = format!(
+        "from={}&to={}",
+        (now - chrono::Duration::days(31)).format("%Y-%m-%d"),
+        (now + chrono::Duration::days(1)).format("%Y-%m-%d")
+    );
+
+    let otel = usage(&client, &handler.base, &range).await;
+    assert_eq!(otel["sample"], true);
+    let rows = otel["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 15, "{} rows", rows.len());
+    assert!(rows.iter().any(|row| row["display_name"] == "Ada Lovelace"), "{otel}");
+    assert!(otel["data_quality"]["unattributed"].as_u64().expect("count") > 0);
+    assert!(otel["data_quality"]["usage_missing"].as_u64().expect("count") > 0);
+    assert!(otel["data_quality"]["assumed"].as_u64().expect("count") > 0);
+    assert!(otel["unpriced"]["reasons"]["provisioned"].as_u64().expect("count") > 0);
+    assert!(otel["total"]["cost"].as_str().is_some_and(|cost| cost != "0"), "{otel}");
+
+    let apim = usage(&client, &handler.base, &format!("{range}&source=apim&group_by=team")).await;
+    assert!(apim["data_quality"]["estimated"].as_u64().expect("count") > 0);
+    assert_eq!(
+        apim["rows"].as_array().expect("rows").len(),
+        5,
+        "four teams and (none): {apim}"
+    );
+    let (status, logs) = handler.signal("-TERM");
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn invalid_setting_exits_with_its_name() {
+    let output = Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
+        .env("USAGE_SOURCE", "logs")
+        .output()
+        .expect("aoai-usage runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("USAGE_SOURCE='logs'"), "{stderr}");
+}
