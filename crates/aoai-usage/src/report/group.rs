@@ -88,15 +88,14 @@ impl Dimension {
     }
 }
 
-/// The local hour with its offset, so the two hours of a clock change stay apart.
+/// The start of the local hour with its offset, so the two hours of a clock change stay
+/// apart. The start is found on the instant, because a local time in a repeated hour is ambiguous.
 fn hour(time: DateTime<Utc>, tz: Tz) -> String {
     let local = time.with_timezone(&tz);
-    let start = local
-        .with_minute(0)
-        .and_then(|local| local.with_second(0))
-        .and_then(|local| local.with_nanosecond(0))
-        .unwrap_or(local);
-    start.to_rfc3339()
+    let into_hour = chrono::Duration::minutes(i64::from(local.minute()))
+        + chrono::Duration::seconds(i64::from(local.second()))
+        + chrono::Duration::nanoseconds(i64::from(local.nanosecond()));
+    (time - into_hour).with_timezone(&tz).to_rfc3339()
 }
 
 impl FromStr for Dimension {

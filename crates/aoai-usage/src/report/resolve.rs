@@ -228,14 +228,17 @@ impl<'a> Resolver<'a> {
                 assumed: false,
             },
             // Older than any known price of the key: the earliest price is the best estimate.
-            Err(LookupError::BeforeFirstPrice { earliest, .. }) => match self.catalog.price(&query(earliest)) {
-                Ok(quote) => Memo {
+            Err(LookupError::BeforeFirstPrice { .. }) => match self
+                .earliest_start(&key)
+                .map(|earliest| (earliest, self.catalog.price(&query(earliest))))
+            {
+                Some((earliest, Ok(quote))) => Memo {
                     from: DateTime::<Utc>::MIN_UTC,
                     until: Some(earliest),
                     prices: Ok(self.overrides.apply(&quote).text_prices()),
                     assumed: true,
                 },
-                Err(_) => unpriced(Unpriced::NoMeter, at),
+                _ => unpriced(Unpriced::NoMeter, at),
             },
             Err(LookupError::UnknownModel { .. }) => Memo {
                 from: DateTime::<Utc>::MIN_UTC,
@@ -247,6 +250,28 @@ impl<'a> Resolver<'a> {
         };
         self.memo.entry(key).or_default().push(memo.clone());
         memo
+    }
+
+    /// Returns the first time a price of the key's own version, or of a meter that prices
+    /// every version, is in force.
+    fn earliest_start(&self, key: &PriceKey) -> Option<DateTime<Utc>> {
+        let (model, deployment_type, tier, region) = key;
+        let filter = aoai_catalog::PriceFilter {
+            model: Some(model.name.clone()),
+            deployment_type: Some(*deployment_type),
+            tier: Some(*tier),
+            region: Some(region.clone()),
+            currency: Some(self.currency),
+            ..aoai_catalog::PriceFilter::default()
+        };
+        self.catalog
+            .list(&filter)
+            .into_iter()
+            .filter(|entry| {
+                entry.model.version.is_none() || model.version.is_none() || entry.model.version == model.version
+            })
+            .map(|entry| entry.effective_from)
+            .min()
     }
 }
 
