@@ -208,7 +208,7 @@ impl Config {
     }
 }
 
-/// The user's data directory: `XDG_DATA_HOME`, else `~/.local/share`, else `LOCALAPPDATA`
+/// Returns the user's data directory: `XDG_DATA_HOME`, else `~/.local/share`, else `LOCALAPPDATA`
 /// on Windows, else the working directory.
 fn data_dir() -> PathBuf {
     let var = |name: &str| {

@@ -94,7 +94,7 @@ pub struct UsageRecord {
     pub parent_span: Option<String>,
     /// The Azure OpenAI deployment name (`gen_ai.request.model` on Azure).
     pub deployment: Option<String>,
-    /// The model and version the service answered with, such as `gpt-4o-2024-11-20`.
+    /// The model and version the service responded with, such as `gpt-4o-2024-11-20`.
     pub response_model: Option<String>,
     /// `openai.response.service_tier`, such as `priority`.
     pub service_tier: Option<String>,

@@ -223,6 +223,7 @@ async fn sample_data_answers_per_user_cost() {
     assert!(otel["data_quality"]["usage_missing"].as_u64().expect("count") > 0);
     assert!(otel["data_quality"]["assumed"].as_u64().expect("count") > 0);
     assert!(otel["unpriced"]["reasons"]["provisioned"].as_u64().expect("count") > 0);
+    assert_eq!(otel["unpriced"]["reasons"].get("no_meter"), None, "{otel}");
     assert!(otel["total"]["cost"].as_str().is_some_and(|cost| cost != "0"), "{otel}");
 
     let apim = usage(&client, &handler.base, &format!("{range}&source=apim&group_by=team")).await;

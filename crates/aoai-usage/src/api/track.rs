@@ -22,7 +22,7 @@ fn whole_request_error(status: StatusCode, message: String) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Reads, converts and stores a batch, and answers only after it is committed.
+/// Reads, converts and stores a batch, and responds only after it is committed.
 pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
@@ -56,7 +56,7 @@ pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Ok(Ok(())) => {}
         Ok(Err(error)) => {
             tracing::error!(%error, "ingested batch not stored");
-            // 503 tells exporters to send the batch again, so nothing acknowledged is lost.
+            // Exporters send a batch again after a 503, so nothing acknowledged is lost.
             return whole_request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the usage store is not writable; send the batch again later".to_owned(),

@@ -53,7 +53,7 @@ impl MetricNames {
     }
 }
 
-/// What one metric envelope gives: a record per token metric in it, and rejected metrics.
+/// The records of one metric envelope, one per token metric in it, and its rejected metrics.
 #[derive(Debug, Default)]
 pub struct MetricOutcome {
     pub records: Vec<UsageRecord>,

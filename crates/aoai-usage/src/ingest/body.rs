@@ -55,7 +55,7 @@ fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<S
         }
         Some("gzip") | Some("x-gzip") => {
             let mut decoded = Vec::new();
-            // One byte past the limit tells a body at the limit from a larger one.
+            // Reading one byte past the limit separates a body at the limit from a larger one.
             GzDecoder::new(body)
                 .take(limit as u64 + 1)
                 .read_to_end(&mut decoded)

@@ -42,8 +42,8 @@ struct WireData {
 }
 
 impl Envelope {
-    /// Reads one item; the error says which field is missing or invalid, as the service's
-    /// own per-item errors do.
+    /// Reads one item. The error names the missing or invalid field, as the service's own
+    /// per-item errors do.
     pub fn from_value(value: Value) -> Result<Envelope, String> {
         let wire: Wire =
             serde_json::from_value(value).map_err(|error| format!("the item is not a telemetry envelope: {error}"))?;
@@ -79,7 +79,7 @@ impl Envelope {
         })
     }
 
-    /// The `baseData.properties` map, with every value as text.
+    /// Returns the `baseData.properties` map, with every value as text.
     pub fn properties(&self) -> BTreeMap<&str, String> {
         self.base_data
             .get("properties")

@@ -15,7 +15,7 @@ pub use envelope::Envelope;
 
 use crate::record::{RejectedRecord, SpanUser, UsageRecord};
 
-/// What a batch of items gives, before it is stored.
+/// The records, rejected records and span users of a batch of items, before it is stored.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub records: Vec<UsageRecord>,
@@ -35,7 +35,7 @@ pub struct ItemError {
     pub message: String,
 }
 
-/// The answer of a track request, in the service's shape.
+/// The response of a track request, in the service's shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrackResponse {
     #[serde(rename = "itemsReceived")]

@@ -18,7 +18,7 @@ const USER_ATTRIBUTES: &[&str] = &["user.id", "enduser.id"];
 /// The attribute the Python solution this replaces put the user in, on the span or its parent.
 pub const USER_NAME_ATTRIBUTE: &str = "User Name";
 
-/// What one span gives.
+/// The record, rejected record and user of one span.
 #[derive(Debug, Default)]
 pub struct SpanOutcome {
     pub record: Option<UsageRecord>,

@@ -12,7 +12,7 @@ use super::resolve::{ResolvedCall, Resolver, Unpriced};
 use crate::record::{TokenMetric, UsageRecord, UsageSource};
 use crate::store::{ReadQuery, Store, StoreError};
 
-/// The sums of one answer, before they are shown.
+/// The sums of one response, before they are shown.
 #[derive(Debug, Default)]
 pub struct Totals {
     /// Measures per group key, in `group_by` order.
@@ -29,7 +29,7 @@ pub struct Totals {
     pub usage_missing: u128,
 }
 
-/// A failure that stops the whole answer.
+/// A failure that stops the whole response.
 #[derive(Debug, thiserror::Error)]
 pub enum AggregateError {
     #[error(transparent)]

@@ -1,4 +1,4 @@
-//! The dimensions a usage answer is grouped by, and each call's value in them.
+//! The dimensions a usage response is grouped by, and each call's value in them.
 
 use std::str::FromStr;
 
@@ -88,8 +88,8 @@ impl Dimension {
     }
 }
 
-/// The start of the local hour with its offset, so the two hours of a clock change stay
-/// apart. The start is found on the instant, because a local time in a repeated hour is ambiguous.
+/// Returns the start of the local hour with its offset, so the two hours of a clock change
+/// stay apart. The start is found on the instant, because a local time in a repeated hour is ambiguous.
 fn hour(time: DateTime<Utc>, tz: Tz) -> String {
     let local = time.with_timezone(&tz);
     let into_hour = chrono::Duration::minutes(i64::from(local.minute()))

@@ -48,7 +48,7 @@ impl Measures {
         self.unpriced_requests == 0
     }
 
-    /// The measures as the answer shows them: a cost is `null` when no call was priced.
+    /// Returns the measures as a response shows them, with a `null` cost when no call was priced.
     pub fn shown(&self) -> ShownMeasures {
         let money =
             |value: Decimal| (self.priced_requests > 0 || self.requests == 0).then(|| value.normalize().to_string());
@@ -68,7 +68,7 @@ impl Measures {
     }
 }
 
-/// The measures of a row or the total in an answer. Money is a decimal string.
+/// The measures of a row or the total in a response. Money is a decimal string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShownMeasures {
     pub requests: u128,

@@ -1,14 +1,14 @@
 //! Per-user usage and exact cost over a period: `GET /api/usage`.
 
 mod aggregate;
-mod answer;
 mod group;
 mod measures;
 mod params;
 mod resolve;
+mod response;
 
 pub use aggregate::{AggregateError, Totals, aggregate};
-pub use answer::{PriceProvenance, to_csv, to_json};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};
+pub use response::{PriceProvenance, to_csv, to_json};

@@ -28,7 +28,7 @@ fn invalid(parameter: &str, message: impl Into<String>) -> ParamError {
     }
 }
 
-/// The answer's format.
+/// The response format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
@@ -209,7 +209,7 @@ fn parse_time(parameter: &str, text: &str, tz: Tz) -> Result<DateTime<Utc>, Para
         })
 }
 
-/// The first instant of `date` in `tz`. Where a clock change skips midnight, the day starts
+/// Returns the first instant of `date` in `tz`. Where a clock change skips midnight, the day starts
 /// at the first time that exists.
 pub fn start_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let mut time = date.and_hms_opt(0, 0, 0).unwrap_or_default();

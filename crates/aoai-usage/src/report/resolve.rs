@@ -17,7 +17,7 @@ use crate::record::UsageRecord;
 /// The user of calls whose telemetry names none.
 pub const UNATTRIBUTED: &str = "(unattributed)";
 
-/// Why a call has no cost.
+/// The reason a call has no cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Unpriced {
     /// The model is not in the price catalog.
@@ -66,7 +66,7 @@ pub struct ResolvedCall {
     pub cost: Result<CostBreakdown, Unpriced>,
 }
 
-/// The settings that fill what a call does not say.
+/// The settings that fill in what a call's telemetry leaves out.
 #[derive(Debug, Clone)]
 pub struct Assumptions {
     pub deployment_type: DeploymentType,
@@ -84,7 +84,7 @@ struct Memo {
     assumed: bool,
 }
 
-/// Resolves and prices calls for one answer, reusing each quote over the span it holds.
+/// Resolves and prices calls for one response, reusing each quote over the span it holds.
 #[derive(Debug)]
 pub struct Resolver<'a> {
     pub deployments: &'a DeploymentCatalog,

@@ -1,4 +1,4 @@
-//! The answer of `GET /api/usage`, as JSON or CSV.
+//! The response of `GET /api/usage`, as JSON or CSV.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use super::group::Dimension;
 use super::measures::ShownMeasures;
 use super::params::UsageParams;
 
-/// Where the prices of an answer came from.
+/// The source and fetch time of a response's prices.
 #[derive(Debug, Clone, Serialize)]
 pub struct PriceProvenance {
     pub source: &'static str,
@@ -39,7 +39,7 @@ struct DataQuality {
     partial: bool,
 }
 
-/// Builds the JSON answer.
+/// Builds the JSON response.
 pub fn to_json(params: &UsageParams, totals: &Totals, sample: bool, prices: &PriceProvenance) -> Value {
     let with_user = params.group_by.contains(&Dimension::User);
     let rows: Vec<Value> = totals
@@ -95,7 +95,7 @@ pub fn to_json(params: &UsageParams, totals: &Totals, sample: bool, prices: &Pri
     })
 }
 
-/// The measure columns of a CSV answer, after the group keys and `display_name`.
+/// The measure columns of a CSV response, after the group keys and `display_name`.
 const MEASURE_COLUMNS: &[&str] = &[
     "requests",
     "input_tokens",
@@ -111,7 +111,7 @@ const MEASURE_COLUMNS: &[&str] = &[
     "currency",
 ];
 
-/// Builds the CSV answer: one line per row, with the same values as the JSON rows.
+/// Builds the CSV response: one line per row, with the same values as the JSON rows.
 pub fn to_csv(params: &UsageParams, totals: &Totals) -> Result<String, csv::Error> {
     let with_user = params.group_by.contains(&Dimension::User);
     let mut writer = csv::Writer::from_writer(Vec::new());
