@@ -126,7 +126,8 @@ impl UsageRecord {
     }
 }
 
-/// Telemetry that was read but not kept as usage, with its reason.
+/// Telemetry that was read but not kept as usage, with its reason and the values the
+/// usage filters match on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedRecord {
     pub source: UsageSource,
@@ -134,11 +135,16 @@ pub struct RejectedRecord {
     /// A short machine-readable reason, such as `cached_exceeds_input`.
     pub reason: String,
     pub detail: String,
+    pub user: Option<String>,
+    pub deployment: Option<String>,
+    pub response_model: Option<String>,
 }
 
-/// The user of a span, kept so that child spans without a user can take their parent's.
+/// A span's place in its trace and its own user, kept so that a model call without a user
+/// can take the nearest ancestor's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpanUser {
+pub struct SpanLink {
     pub span_id: String,
-    pub user: String,
+    pub parent_span: Option<String>,
+    pub user: Option<String>,
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::ingest::Batch;
-use crate::record::{SpanUser, TokenMetric, UsageRecord, UsageSource};
+use crate::record::{SpanLink, TokenMetric, UsageRecord, UsageSource};
 use crate::store::{Store, StoreError};
 
 const TEAMS: &[(&str, &str)] = &[
@@ -61,9 +61,19 @@ fn user_id(index: usize) -> String {
     format!("00000000-0000-4000-8000-{:012}", index + 1)
 }
 
-/// Writes the sample's directory and deployment catalog beside the store, for the settings
-/// that name none, and points `config` at them.
-pub fn prepare(config: &mut Config) -> std::io::Result<()> {
+/// Checks that the store is empty or contains the sample, then writes the sample's directory
+/// (when `USAGE_DIRECTORY` names none) and deployment catalog beside the store and points
+/// `config` at them. The sample's deployments are added to any that `AOAI_DEPLOYMENTS` lists.
+pub fn prepare(config: &mut Config) -> Result<(), SampleError> {
+    let store = Store::open(&config.store_path)?;
+    if !store.is_sample()? && !store.is_empty()? {
+        return Err(SampleError::NotEmpty(store.path().display().to_string()));
+    }
+    drop(store);
+    write_files(config).map_err(SampleError::Files)
+}
+
+fn write_files(config: &mut Config) -> std::io::Result<()> {
     let folder = config
         .store_path
         .parent()
@@ -89,7 +99,7 @@ pub fn prepare(config: &mut Config) -> std::io::Result<()> {
         std::fs::write(&path, serde_json::to_vec_pretty(&users)?)?;
         config.directory = Some(path);
     }
-    if config.deployment_files.is_empty() {
+    {
         let deployments: Vec<_> = DEPLOYMENTS
             .iter()
             .map(|(name, model, version, sku, _)| {
@@ -103,7 +113,7 @@ pub fn prepare(config: &mut Config) -> std::io::Result<()> {
         let catalog = json!({"account": "sample-aoai", "location": "eastus2", "deployments": deployments});
         let path = folder.join("sample-deployments.json");
         std::fs::write(&path, serde_json::to_vec_pretty(&catalog)?)?;
-        config.deployment_files = vec![path];
+        config.deployment_files.push(path);
     }
     Ok(())
 }
@@ -118,6 +128,8 @@ pub enum SampleError {
     NotEmpty(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot write the sample's directory and deployment files beside the store: {0}")]
+    Files(std::io::Error),
 }
 
 /// Fills an empty store with the sample for the 30 days up to `now`. A store that already
@@ -190,12 +202,11 @@ pub fn fill(store: &Store, now: DateTime<Utc>) -> Result<(), SampleError> {
             usage: (!usage_missing).then_some(usage),
             estimated: false,
         });
-        if let Some(user) = &user {
-            batch.span_users.push(SpanUser {
-                span_id: format!("p{span_id}"),
-                user: user.clone(),
-            });
-        }
+        batch.spans.push(SpanLink {
+            span_id: format!("p{span_id}"),
+            parent_span: None,
+            user: user.clone(),
+        });
         let subscription = format!(
             "team-{}",
             TEAMS[user_index % TEAMS.len()].0.to_ascii_lowercase().replace(' ', "-")
@@ -231,8 +242,7 @@ pub fn fill(store: &Store, now: DateTime<Utc>) -> Result<(), SampleError> {
         }
     }
     batch.received = batch.records.len();
-    store.write(&batch)?;
-    store.set_sample(true)?;
+    store.write_sample(&batch)?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use aoai_catalog::sources::PriceService;
+use aoai_catalog::sources::{CacheKey, PriceService};
+use aoai_core::Currency;
 
 use crate::api::{AppState, RouteSettings};
 use crate::config::Config;
@@ -16,8 +17,21 @@ use crate::store::Store;
 /// a Tokio runtime, because the price source starts loading in the background.
 pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let store = Store::open(&config.store_path)?;
-    let prices = PriceService::start(&config.prices).map_err(anyhow::Error::msg)?;
     let deployments = DeploymentCatalog::from_files(&config.deployment_files, &config.default_region)?;
+    // A live Retail Prices fetch covers the regions the deployments are in, beside PRICING_REGIONS.
+    let mut price_settings = config.prices.clone();
+    let regions = &mut price_settings.source.retail.regions;
+    for region in deployments
+        .iter()
+        .map(|deployment| deployment.region.clone())
+        .chain([config.default_region.clone()])
+    {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    let prices = PriceService::start(&price_settings).map_err(anyhow::Error::msg)?;
+    warn_unknown_regions(&prices, &deployments, &config.default_region);
     let directory = match &config.directory {
         Some(path) => Directory::from_file(path)?,
         None => Directory::default(),
@@ -41,4 +55,21 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
             },
         }),
     })
+}
+
+/// Logs deployment regions that the bundled price catalog does not know, with the closest
+/// known names, because calls there are priced only if a live source lists the region.
+fn warn_unknown_regions(prices: &PriceService, deployments: &DeploymentCatalog, default_region: &str) {
+    let Some(served) = prices.cache.peek(CacheKey::Prices(Currency::USD)) else {
+        return;
+    };
+    let catalog = &served.loaded.catalog;
+    if let Err(error) = catalog.check_region(default_region) {
+        tracing::warn!("AOAI_DEFAULT_REGION: {error}");
+    }
+    for deployment in deployments.iter() {
+        if let Err(error) = catalog.check_region(&deployment.region) {
+            tracing::warn!(deployment = %deployment.name, "deployment catalog: {error}");
+        }
+    }
 }

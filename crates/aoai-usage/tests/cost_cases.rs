@@ -321,3 +321,38 @@ async fn regional_price_depends_on_region() {
     assert_eq!(row("global")["cost"], "3.5");
     assert_eq!(row("us")["cost"], "3.85");
 }
+
+#[tokio::test]
+async fn metrics_joined_across_item_times() {
+    let usage = Usage::start("metric-times");
+    let dimensions = [("User ID", "dave"), ("Deployment", "chat-global")];
+    usage
+        .track(&[
+            metric("2026-08-20T10:00:00.000Z", "Prompt Tokens", 3000.0, 3, &dimensions),
+            metric("2026-08-20T10:00:00.001Z", "Completion Tokens", 600.0, 3, &dimensions),
+            metric("2026-08-20T10:00:00.002Z", "Total Tokens", 3600.0, 3, &dimensions),
+        ])
+        .await;
+    let body = usage.ok(&format!("{AUGUST}&source=apim")).await;
+    let row = only_row(&body);
+    assert_eq!(row["requests"], 3);
+    assert_eq!(row["cost"], "0.00081");
+}
+
+#[tokio::test]
+async fn literal_unattributed_user_counted_as_unattributed() {
+    let usage = Usage::start("literal-unattributed");
+    usage
+        .track(&[
+            Span::chat("mini", 1000, 100).user(Some("(unattributed)")).envelope(),
+            Span::chat("mini", 1000, 100).user(None).envelope(),
+            Span::chat("mini", 1000, 100).user(Some("Alice")).envelope(),
+            Span::chat("mini", 1000, 100).user(Some("alice")).envelope(),
+        ])
+        .await;
+    let body = usage.ok(AUGUST).await;
+    assert_eq!(body["data_quality"]["unattributed"], 2);
+    let rows = body["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "Alice and alice are one user: {body}");
+    assert!(rows.iter().any(|row| row["user"] == "alice" && row["requests"] == 2));
+}

@@ -291,3 +291,107 @@ async fn deprecated_token_attributes_read() {
     assert_eq!(total["input_tokens"], 1000);
     assert_eq!(total["output_tokens"], 100);
 }
+
+#[tokio::test]
+async fn every_gzip_member_read() {
+    let usage = Usage::start("gzip-members");
+    let first = Span::chat("mini", 1000, 100).user(Some("gz1")).envelope().to_string();
+    let second = Span::chat("mini", 1000, 100).user(Some("gz2")).envelope().to_string();
+    let mut body = gzip(format!("{first}\n").as_bytes());
+    body.extend(gzip(second.as_bytes()));
+    let (status, answer) = usage.post_track_bytes(body, Some("gzip")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["itemsAccepted"], 2);
+    let report = usage.ok(AUGUST).await;
+    assert_eq!(report["total"]["requests"], 2);
+
+    let mut broken = gzip(first.as_bytes());
+    broken.extend(b"not gzip at all");
+    let (status, answer) = usage.post_track_bytes(broken, Some("gzip")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}
+
+#[tokio::test]
+async fn grandparent_user_name_used() {
+    let usage = Usage::start("grandparent");
+    let span = |id: &str, parent: Option<&str>, properties: Value| {
+        let mut tags = json!({"ai.operation.id": "0af7651916cd43dd8448eb211c80319c"});
+        if let Some(parent) = parent {
+            tags["ai.operation.parentId"] = json!(parent);
+        }
+        json!({
+            "data": {"baseData": {"id": id, "name": "span", "properties": properties, "type": "InProc", "ver": 2},
+                     "baseType": "RemoteDependencyData"},
+            "name": "Microsoft.ApplicationInsights.RemoteDependency",
+            "tags": tags,
+            "time": "2026-08-20T12:00:00Z"
+        })
+    };
+    let mut chat = Span::chat("mini", 1000, 100).user(None).envelope();
+    chat["tags"]["ai.operation.parentId"] = json!("agent-span");
+    usage
+        .track(&[
+            chat,
+            span(
+                "agent-span",
+                Some("root-span"),
+                json!({"gen_ai.operation.name": "invoke_agent"}),
+            ),
+            span("root-span", None, json!({"User Name": "frank"})),
+        ])
+        .await;
+    let body = usage.ok(AUGUST).await;
+    assert_eq!(body["rows"][0]["user"], "frank", "{body}");
+}
+
+#[tokio::test]
+async fn counts_and_rates_read_strictly() {
+    let usage = Usage::start("strict");
+    let whole = Span::chat("mini", 0, 0)
+        .no_usage()
+        .attribute("gen_ai.usage.input_tokens", "1000.0")
+        .attribute("gen_ai.usage.output_tokens", "1e2");
+    let mut tiny_rate = Span::chat("mini", 1000, 100).envelope();
+    tiny_rate["sampleRate"] = json!(1e-9);
+    let mut key_case = Span::chat("mini", 1000, 100).envelope();
+    key_case["iKey"] = json!("00000000-0000-0000-0000-00000000000A");
+    let body = format!("\u{feff}{}", Value::Array(vec![whole.envelope(), tiny_rate]));
+    let (status, answer) = usage.post_track(&body, None).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT, "{answer}");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("0.001"),
+        "{answer}"
+    );
+    let total = usage.ok(AUGUST).await["total"].clone();
+    assert_eq!(total["input_tokens"], 1000);
+    assert_eq!(total["output_tokens"], 100);
+
+    let keyed = Usage::with(
+        "key-case",
+        &[("INGEST_INSTRUMENTATION_KEY", "00000000-0000-0000-0000-00000000000a")],
+    );
+    keyed.track(&[key_case]).await;
+}
+
+#[tokio::test]
+async fn oversized_and_wrong_method_answer_json() {
+    let usage = Usage::with("oversized", &[("INGEST_MAX_BODY_BYTES", "1024")]);
+    let (status, answer) = usage.post_track_bytes(vec![b' '; 3 << 20], None).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("1024"),
+        "{answer}"
+    );
+    let (status, bytes) = usage
+        .request(Request::get("/v2/track").body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let answer: Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(answer["error"]["code"], "method_not_allowed");
+}

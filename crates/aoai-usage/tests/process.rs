@@ -247,3 +247,35 @@ async fn invalid_setting_exits_with_its_name() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("USAGE_SOURCE='logs'"), "{stderr}");
 }
+
+#[tokio::test]
+async fn sample_refuses_store_with_usage() {
+    let dir = prepare("sample-refused");
+    let mut handler = Handler::start(&dir, &[]);
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+    let body = Value::Array(vec![Span::chat("mini", 1000, 100).envelope()]).to_string();
+    let response = client
+        .post(format!("{}/v2/track", handler.base))
+        .body(body)
+        .send()
+        .await
+        .expect("track");
+    assert_eq!(response.status(), 200);
+    let (status, _) = handler.signal("-TERM");
+    assert!(status.success());
+
+    let output = Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
+        .arg("--sample-data")
+        .env("USAGE_STORE", dir.join("usage.db"))
+        .env("PRICING_CACHE_PATH", dir.join("prices"))
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("already holds usage"), "{stderr}");
+    assert!(
+        !dir.join("sample-deployments.json").exists(),
+        "no file is written before the refusal"
+    );
+}

@@ -216,7 +216,7 @@ async fn csv_matches_json_rows() {
         "user,display_name,requests,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,cost,cost_input,\
          cost_cached_input,cost_output,priced,estimated,currency"
     );
-    let formula = "\"'=HYPERLINK(\"\"x\"\")\",,1,2006,1920,300,0,0.005615,0.000215,0.0024,0.003,true,false,USD";
+    let formula = "\"'=hyperlink(\"\"x\"\")\",,1,2006,1920,300,0,0.005615,0.000215,0.0024,0.003,true,false,USD";
     assert!(lines.contains(&formula), "{text}");
     assert!(lines.contains(&"carol,,1,1000,0,500,0,,,,,false,false,USD"), "{text}");
     assert_eq!(lines.len(), 3);
@@ -252,4 +252,37 @@ async fn directory_names_and_teams() {
         })
         .collect();
     assert_eq!(keys, vec![("(none)", "(none)"), ("Search", "CC-7")]);
+}
+
+#[tokio::test]
+async fn data_quality_follows_filters() {
+    let usage = Usage::start("quality-filters");
+    usage
+        .track(&[
+            Span::chat("mini", 7, 1).cached(20).user(Some("c3")).envelope(),
+            Span::chat("mini", 0, 0).no_usage().user(Some("c5")).envelope(),
+            Span::chat("mini", 1000, 100).user(Some("c1")).envelope(),
+        ])
+        .await;
+    let everyone = usage.ok(AUGUST).await;
+    assert_eq!(everyone["data_quality"]["rejected"], 1);
+    assert_eq!(everyone["data_quality"]["usage_missing"], 1);
+    let one = usage.ok(&format!("{AUGUST}&user=c1")).await;
+    assert_eq!(one["data_quality"]["rejected"], 0);
+    assert_eq!(one["data_quality"]["usage_missing"], 0);
+    let other = usage.ok(&format!("{AUGUST}&user=c3")).await;
+    assert_eq!(other["data_quality"]["rejected"], 1);
+}
+
+#[tokio::test]
+async fn range_limit_in_calendar_days() {
+    let usage = Usage::start("range-days");
+    // Exactly 400 calendar days in New York, one hour longer in UTC because of daylight saving.
+    usage.ok("tz=America/New_York&from=2026-10-30&to=2027-12-04").await;
+    let (status, body) = usage.usage("tz=America/New_York&from=2026-10-30&to=2027-12-05").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["message"].as_str().expect("message").contains("-05:00"),
+        "{body}"
+    );
 }

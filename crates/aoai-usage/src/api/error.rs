@@ -17,6 +17,8 @@ pub enum ApiError {
     NotFound(String),
     #[error("route not found: {0}")]
     NoRoute(String),
+    #[error("method not allowed: {0}")]
+    NoMethod(String),
     /// A source this request needs failed; the request may be sent again later.
     #[error("{0}")]
     Unavailable(String),
@@ -69,6 +71,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
+            ApiError::NoMethod(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None),
         };
         let message: String = self.to_string().chars().take(600).collect();
         let mut error = json!({ "code": code, "message": message });

@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v2.1/track", post(track::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
         .with_state(state)
 }
 
@@ -64,6 +65,13 @@ async fn ready(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
         "directory_users": state.directory.len(),
         "price_source": state.prices.kind.as_str(),
     }))
+}
+
+async fn no_method(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::NoMethod(format!(
+        "{method} {}; /api/usage takes GET and the track routes take POST",
+        uri.path()
+    ))
 }
 
 async fn no_route(uri: Uri) -> ApiError {

@@ -23,7 +23,24 @@ fn whole_request_error(status: StatusCode, message: String) -> Response {
 }
 
 /// Reads, converts and stores a batch, and responds only after it is committed.
-pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn track(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return whole_request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than {} bytes; send smaller batches",
+                    state.settings.ingest_max_body_bytes
+                ),
+            );
+        }
+        Err(rejection) => return whole_request_error(rejection.status(), rejection.body_text()),
+    };
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())
@@ -59,7 +76,7 @@ pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Byte
             // Exporters send a batch again after a 503, so nothing acknowledged is lost.
             return whole_request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the usage store is not writable; send the batch again later".to_owned(),
+                "the usage store could not commit the batch (see the handler's log); send it again later".to_owned(),
             );
         }
         Err(error) => {

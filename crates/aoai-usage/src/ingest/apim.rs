@@ -1,8 +1,6 @@
 //! Usage from API Management's token metrics (the `azure-openai-emit-token-metric` and
 //! `llm-emit-token-metric` policies), exported as metric telemetry.
 
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 
 use super::envelope::Envelope;
@@ -89,6 +87,9 @@ pub fn read_metrics(envelope: &Envelope, names: &MetricNames) -> MetricOutcome {
             time: envelope.time,
             reason: reason.to_owned(),
             detail,
+            user: get(&names.user),
+            deployment: get(&names.deployment),
+            response_model: None,
         };
         let value = match whole_number(metric.get("value")) {
             Ok(value) => value,
@@ -147,24 +148,13 @@ pub fn read_metrics(envelope: &Envelope, names: &MetricNames) -> MetricOutcome {
     outcome
 }
 
-/// Reads a metric value or count as a whole, non-negative number of tokens or requests.
-/// Metric values arrive as JSON numbers such as `3000.0`.
+/// Reads a metric value or count as a whole, non-negative number. Metric values arrive as
+/// JSON numbers such as `3000.0`.
 fn whole_number(value: Option<&Value>) -> Result<u64, (&'static str, String)> {
     let text = match value {
         Some(Value::Number(number)) => number.to_string(),
         Some(Value::String(text)) => text.trim().to_owned(),
         other => return Err(("invalid_count", format!("{other:?} is not a number"))),
     };
-    let decimal = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(&text).ok()
-    } else {
-        text.parse::<Decimal>().ok()
-    };
-    match decimal {
-        Some(decimal) if decimal < Decimal::ZERO => Err(("negative_count", format!("{text} is negative"))),
-        Some(decimal) if decimal.fract().is_zero() => decimal
-            .to_u64()
-            .ok_or(("invalid_count", format!("{text} is too large"))),
-        _ => Err(("invalid_count", format!("{text} is not a whole number"))),
-    }
+    super::count::whole_number(&text)
 }

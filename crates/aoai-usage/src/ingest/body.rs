@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
 /// A body that cannot be read at all.
@@ -55,8 +55,9 @@ fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<S
         }
         Some("gzip") | Some("x-gzip") => {
             let mut decoded = Vec::new();
-            // Reading one byte past the limit separates a body at the limit from a larger one.
-            GzDecoder::new(body)
+            // Every member is read, as `cat a.gz b.gz` makes them. Reading one byte past the
+            // limit separates a body at the limit from a larger one.
+            MultiGzDecoder::new(body)
                 .take(limit as u64 + 1)
                 .read_to_end(&mut decoded)
                 .map_err(|error| BodyError::Gzip(error.to_string()))?;
@@ -67,5 +68,7 @@ fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<S
         }
         Some(other) => return Err(BodyError::Encoding(other.to_owned())),
     };
-    String::from_utf8(bytes).map_err(|_| BodyError::NotJson("the body is not UTF-8".to_owned()))
+    let text = String::from_utf8(bytes).map_err(|_| BodyError::NotJson("the body is not UTF-8".to_owned()))?;
+    // Some writers start UTF-8 text with a byte order mark, which JSON does not allow.
+    Ok(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
 }

@@ -57,8 +57,12 @@ impl Envelope {
             .map_err(|_| format!("field 'time' on type 'Envelope' is not an RFC 3339 time: '{time_text}'"))?;
         let sample_rate = match wire.sample_rate {
             None => Decimal::ONE_HUNDRED,
-            Some(raw) => parse_rate(raw.get())
-                .ok_or_else(|| format!("field 'sampleRate' is not a percentage in (0, 100]: {}", raw.get()))?,
+            Some(raw) => parse_rate(raw.get()).ok_or_else(|| {
+                format!(
+                    "field 'sampleRate' must be a percentage from {MIN_SAMPLE_RATE} to 100, not {}",
+                    raw.get()
+                )
+            })?,
         };
         let data = wire.data.ok_or("field 'data' on type 'Envelope' is required")?;
         let base_type = data.base_type.ok_or("field 'data.baseType' is required")?;
@@ -104,6 +108,10 @@ fn property_text(value: &Value) -> Option<String> {
     }
 }
 
+/// The smallest sample rate read: one item kept in 100,000. A smaller rate would let one item
+/// stand for an implausible number of calls.
+const MIN_SAMPLE_RATE: Decimal = Decimal::from_parts(1, 0, 0, false, 3);
+
 fn parse_rate(literal: &str) -> Option<Decimal> {
     let literal = literal.trim().trim_matches('"');
     let rate = if literal.contains(['e', 'E']) {
@@ -111,5 +119,5 @@ fn parse_rate(literal: &str) -> Option<Decimal> {
     } else {
         literal.parse().ok()?
     };
-    (rate > Decimal::ZERO && rate <= Decimal::ONE_HUNDRED).then_some(rate)
+    (rate >= MIN_SAMPLE_RATE && rate <= Decimal::ONE_HUNDRED).then_some(rate)
 }

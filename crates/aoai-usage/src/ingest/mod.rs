@@ -3,6 +3,7 @@
 
 mod apim;
 mod body;
+mod count;
 mod envelope;
 mod otel;
 mod scale;
@@ -13,14 +14,14 @@ pub use apim::MetricNames;
 pub use body::{BodyError, read_items};
 pub use envelope::Envelope;
 
-use crate::record::{RejectedRecord, SpanUser, UsageRecord};
+use crate::record::{RejectedRecord, SpanLink, UsageRecord};
 
 /// The records, rejected records and span users of a batch of items, before it is stored.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub records: Vec<UsageRecord>,
     pub rejected: Vec<RejectedRecord>,
-    pub span_users: Vec<SpanUser>,
+    pub spans: Vec<SpanLink>,
     pub received: usize,
     /// Items that were not accepted, as the service reports them.
     pub errors: Vec<ItemError>,
@@ -72,8 +73,12 @@ pub fn convert(items: Vec<body::Item>, settings: &IngestSettings) -> Batch {
                 continue;
             }
         };
+        // Instrumentation keys are GUIDs, which exporters write in either case.
         if let Some(expected) = &settings.instrumentation_key
-            && envelope.ikey.as_deref().map(str::trim) != Some(expected.as_str())
+            && !envelope
+                .ikey
+                .as_deref()
+                .is_some_and(|key| key.trim().eq_ignore_ascii_case(expected))
         {
             batch.errors.push(ItemError {
                 index,
@@ -87,7 +92,7 @@ pub fn convert(items: Vec<body::Item>, settings: &IngestSettings) -> Batch {
                 let outcome = otel::read_span(&envelope);
                 batch.records.extend(outcome.record);
                 batch.rejected.extend(outcome.rejected);
-                batch.span_users.extend(outcome.span_user);
+                batch.spans.extend(outcome.span);
             }
             "MetricData" => {
                 let outcome = apim::read_metrics(&envelope, &settings.metric_names);
@@ -106,6 +111,9 @@ pub fn convert(items: Vec<body::Item>, settings: &IngestSettings) -> Batch {
             time: record.time,
             reason: "count_overflow".to_owned(),
             detail: format!("a count exceeds {}", crate::record::MAX_COUNT),
+            user: record.user,
+            deployment: record.deployment,
+            response_model: record.response_model,
         }));
     batch
 }

@@ -6,7 +6,7 @@ use aoai_core::TokenUsage;
 
 use super::envelope::Envelope;
 use super::scale::Scaled;
-use crate::record::{RejectedRecord, SpanUser, UsageRecord, UsageSource};
+use crate::record::{RejectedRecord, SpanLink, UsageRecord, UsageSource};
 
 /// `gen_ai.operation.name` values of a model call. Agent and tool spans repeat their
 /// children's usage and are not counted.
@@ -23,7 +23,7 @@ pub const USER_NAME_ATTRIBUTE: &str = "User Name";
 pub struct SpanOutcome {
     pub record: Option<UsageRecord>,
     pub rejected: Option<RejectedRecord>,
-    pub span_user: Option<SpanUser>,
+    pub span: Option<SpanLink>,
 }
 
 /// Reads a request or dependency envelope.
@@ -55,13 +55,15 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
         .map(str::to_owned);
 
     let mut outcome = SpanOutcome {
-        span_user: match (span_id, &user) {
-            (Some(span_id), Some(user)) => Some(SpanUser {
-                span_id: span_id.to_owned(),
-                user: user.clone(),
-            }),
-            _ => None,
-        },
+        span: span_id.map(|span_id| SpanLink {
+            span_id: span_id.to_owned(),
+            parent_span: envelope
+                .tags
+                .get("ai.operation.parentId")
+                .filter(|parent| !parent.is_empty())
+                .cloned(),
+            user: user.clone(),
+        }),
         ..SpanOutcome::default()
     };
     let Some(operation) = get("gen_ai.operation.name") else {
@@ -72,27 +74,26 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
     }
 
     let scaled = Scaled::new(envelope.sample_rate);
+    let reject = |reason: &str, detail: String| RejectedRecord {
+        source: UsageSource::Otel,
+        time: envelope.time,
+        reason: reason.to_owned(),
+        detail,
+        user: user.clone(),
+        deployment: get("gen_ai.request.model").map(str::to_owned),
+        response_model: get("gen_ai.response.model").map(str::to_owned),
+    };
     let usage = match read_usage(&properties) {
         Ok(usage) => usage,
         Err((reason, detail)) => {
-            outcome.rejected = Some(RejectedRecord {
-                source: UsageSource::Otel,
-                time: envelope.time,
-                reason: reason.to_owned(),
-                detail,
-            });
+            outcome.rejected = Some(reject(reason, detail));
             return outcome;
         }
     };
     let usage = match usage.map(|usage| scaled.usage(usage)).transpose() {
         Ok(usage) => usage,
         Err(detail) => {
-            outcome.rejected = Some(RejectedRecord {
-                source: UsageSource::Otel,
-                time: envelope.time,
-                reason: "count_overflow".to_owned(),
-                detail,
-            });
+            outcome.rejected = Some(reject("count_overflow", detail));
             return outcome;
         }
     };
@@ -145,17 +146,8 @@ fn read_usage(properties: &BTreeMap<&str, String>) -> Result<Option<TokenUsage>,
     Ok(Some(usage))
 }
 
-/// Parses a token count; a negative or non-integer count is rejected with its attribute.
+/// Parses a token count: a whole number, also when written `3.0` or `1e3`. A negative or
+/// fractional count is rejected with its attribute.
 pub fn parse_count(name: &str, text: &str) -> Result<u64, (&'static str, String)> {
-    let text = text.trim();
-    if let Ok(count) = text.parse::<u64>() {
-        return Ok(count);
-    }
-    if text.parse::<i64>().is_ok_and(|count| count < 0) {
-        return Err(("negative_count", format!("{name} is negative: {text}")));
-    }
-    Err((
-        "invalid_count",
-        format!("{name} is not a whole number of tokens: '{text}'"),
-    ))
+    super::count::whole_number(text.trim()).map_err(|(reason, detail)| (reason, format!("{name} {detail}")))
 }

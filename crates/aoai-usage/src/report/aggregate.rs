@@ -36,9 +36,20 @@ pub enum AggregateError {
     Store(#[from] StoreError),
 }
 
-/// The metrics of one API Management interval: same time, user, deployment, subscription
-/// and streaming.
+/// The metrics joined into one set of calls: same 15-minute bucket, user, deployment,
+/// subscription and streaming. The policies emit each metric name as its own item, whose
+/// times need not match, so the join is by bucket and not by the exact time.
 type IntervalKey = (DateTime<Utc>, Option<String>, Option<String>, Option<String>, bool);
+
+/// The length of a join bucket. Every time zone's offset is a multiple of 15 minutes, so a
+/// bucket never straddles a local day.
+const BUCKET_SECONDS: i64 = 15 * 60;
+
+/// Returns the start of the 15-minute UTC bucket that contains `time`.
+pub fn bucket_start(time: DateTime<Utc>) -> DateTime<Utc> {
+    let seconds = time.timestamp().div_euclid(BUCKET_SECONDS) * BUCKET_SECONDS;
+    DateTime::from_timestamp(seconds, 0).unwrap_or(time)
+}
 
 #[derive(Default)]
 struct Interval {
@@ -56,22 +67,44 @@ pub fn aggregate(store: &Store, resolver: &mut Resolver<'_>, params: &UsageParam
         to: params.to,
     };
     let mut totals = Totals::default();
-    for (reason, count) in store.rejected_counts(&query)? {
-        totals.rejected_reasons.insert(reason, count);
+    for rejected in store.rejected_rows(&query)? {
+        let record = UsageRecord {
+            source: params.source,
+            time: params.from,
+            user: rejected.user,
+            parent_span: None,
+            deployment: rejected.deployment,
+            response_model: rejected.response_model,
+            service_tier: None,
+            provider: None,
+            subscription: None,
+            metric: None,
+            requests: 1,
+            usage: None,
+            estimated: false,
+        };
+        if passes_filters(&resolver.resolve(&record, TokenUsage::default()), params) {
+            *totals.rejected_reasons.entry(rejected.reason).or_default() += 1;
+        }
     }
 
     let mut pending: HashMap<IntervalKey, Interval> = HashMap::new();
-    let mut pending_time: Option<DateTime<Utc>> = None;
+    let mut pending_bucket: Option<DateTime<Utc>> = None;
     store.read_each(&query, |record| match record.source {
         UsageSource::Otel => match record.usage {
             Some(usage) => add(&mut totals, resolver, params, &record, usage),
-            None => totals.usage_missing += u128::from(record.requests),
+            None => {
+                if passes_filters(&resolver.resolve(&record, TokenUsage::default()), params) {
+                    totals.usage_missing += u128::from(record.requests);
+                }
+            }
         },
         UsageSource::Apim => {
-            if pending_time.is_some_and(|time| time != record.time) {
+            let bucket = bucket_start(record.time);
+            if pending_bucket.is_some_and(|pending| pending != bucket) {
                 flush(&mut pending, &mut totals, resolver, params);
             }
-            pending_time = Some(record.time);
+            pending_bucket = Some(bucket);
             join_metric(&mut pending, record);
         }
     })?;
@@ -81,7 +114,7 @@ pub fn aggregate(store: &Store, resolver: &mut Resolver<'_>, params: &UsageParam
 
 fn join_metric(pending: &mut HashMap<IntervalKey, Interval>, record: UsageRecord) {
     let key = (
-        record.time,
+        bucket_start(record.time),
         record.user.clone(),
         record.deployment.clone(),
         record.subscription.clone(),

@@ -131,13 +131,16 @@ impl UsageParams {
                 ),
             ));
         }
-        if to - from > Duration::days(defaults.max_range_days) {
+        // Counted in calendar days of `tz`, so a range over a clock change is not an hour too long.
+        let days = (to.with_timezone(&tz).date_naive() - from.with_timezone(&tz).date_naive()).num_days();
+        let partial_day = to.with_timezone(&tz).time() > from.with_timezone(&tz).time();
+        if days + i64::from(partial_day) > defaults.max_range_days {
             return Err(invalid(
                 "to",
                 format!(
                     "the range from {} to {} is longer than {} days (USAGE_MAX_RANGE_DAYS); ask for a shorter range",
-                    from.to_rfc3339(),
-                    to.to_rfc3339(),
+                    from.with_timezone(&tz).to_rfc3339(),
+                    to.with_timezone(&tz).to_rfc3339(),
                     defaults.max_range_days
                 ),
             ));

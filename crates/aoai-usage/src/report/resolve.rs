@@ -118,15 +118,18 @@ impl<'a> Resolver<'a> {
 
     /// Resolves a record whose usage is known.
     pub fn resolve(&mut self, record: &UsageRecord, usage: TokenUsage) -> ResolvedCall {
+        // A literal "(unattributed)" is the same as no user, so the two never share a row
+        // while only one is counted as unattributed.
         let user = record
             .user
             .as_deref()
             .map(str::trim)
-            .filter(|user| !user.is_empty() && !user.eq_ignore_ascii_case("n/a"));
+            .filter(|user| !user.is_empty() && !user.eq_ignore_ascii_case("n/a") && *user != UNATTRIBUTED);
         let entry = user.and_then(|user| self.directory.get(user));
         let mut call = ResolvedCall {
             time: record.time,
-            user: user.unwrap_or(UNATTRIBUTED).to_owned(),
+            // User ids (Entra object ids, e-mail addresses) ignore case, so rows do too.
+            user: user.map_or_else(|| UNATTRIBUTED.to_owned(), str::to_lowercase),
             unattributed: user.is_none(),
             display_name: entry.and_then(|entry| entry.display_name.clone()),
             team: entry.and_then(|entry| entry.team.clone()),
@@ -275,7 +278,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// A memo entry for one instant only, for failures that may depend on the time.
+/// Returns a memo entry for one instant only, for failures that may depend on the time.
 fn unpriced(reason: Unpriced, at: DateTime<Utc>) -> Memo {
     Memo {
         from: at,

@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
-pub use read::{ReadQuery, StoredRecord};
+pub use read::{ReadQuery, RejectedRow, StoredRecord};
 
 /// A store operation that failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,18 +28,26 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error(
+        "the usage store {path} cannot be written: {source}. Check USAGE_STORE, the file's permissions and free space"
+    )]
+    NotWritable {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
     #[error("usage store {path} failed: {source}")]
     Sql {
         path: String,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("usage store {path} holds an invalid row: {detail}")]
+    #[error("usage store {path} contains an invalid row: {detail}")]
     InvalidRow { path: String, detail: String },
 }
 
-/// The local usage store. Writers take turns on one connection; readers use another, so
-/// a report never waits for ingestion to finish more than one transaction.
+/// The local usage store. Writers take turns on one connection and readers use another,
+/// because in WAL mode a reader sees the last commit without waiting for a writer.
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
@@ -76,6 +84,18 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
+        // SQLite opens a file it may not write in read-only mode and fails only at the first
+        // write, so one write is made here and its error stops the start.
+        writer
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('opened_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [],
+            )
+            .map_err(|source| StoreError::NotWritable {
+                path: path.display().to_string(),
+                source,
+            })?;
         let reader = open()?;
         Ok(Store {
             path: path.to_owned(),
@@ -93,18 +113,6 @@ impl Store {
             path: self.path.display().to_string(),
             source,
         }
-    }
-
-    /// Marks the store as holding the generated sample workload.
-    pub fn set_sample(&self, sample: bool) -> Result<(), StoreError> {
-        lock(&self.writer)
-            .execute(
-                "INSERT INTO meta (key, value) VALUES ('sample', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [if sample { "true" } else { "false" }],
-            )
-            .map(|_| ())
-            .map_err(|error| self.sql(error))
     }
 
     /// True when the store holds the generated sample workload.

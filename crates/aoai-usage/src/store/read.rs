@@ -1,5 +1,7 @@
 //! Reads the records of a period.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::params;
 
@@ -14,8 +16,23 @@ pub struct ReadQuery {
     pub to: DateTime<Utc>,
 }
 
-/// A stored record with its user resolved: its own, else its parent span's.
+/// A stored record with its user resolved: its own, else the nearest ancestor span's.
 pub type StoredRecord = UsageRecord;
+
+/// A rejected item, with the values the usage filters match on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub reason: String,
+    pub user: Option<String>,
+    pub deployment: Option<String>,
+    pub response_model: Option<String>,
+}
+
+/// The deepest chain of parent spans followed to find a user; agent frameworks nest a few levels.
+const MAX_SPAN_DEPTH: usize = 32;
+
+/// Parents and users of the spans looked up so far.
+type SpanCache = HashMap<String, Option<(Option<String>, Option<String>)>>;
 
 impl Store {
     /// Calls `visit` with every record of `query`, in time order.
@@ -23,12 +40,12 @@ impl Store {
         let connection = lock(&self.reader);
         let mut statement = connection
             .prepare_cached(
-                "SELECT u.time_ms, COALESCE(u.user_id, s.user_id), u.parent_span, u.deployment, u.response_model,
-                        u.service_tier, u.provider, u.subscription, u.metric, u.requests, u.usage_missing,
-                        u.input_tokens, u.cached_input_tokens, u.output_tokens, u.reasoning_tokens, u.estimated
-                 FROM usage u LEFT JOIN span_users s ON s.span_id = u.parent_span
-                 WHERE u.source = ?1 AND u.time_ms >= ?2 AND u.time_ms < ?3
-                 ORDER BY u.time_ms, u.id",
+                "SELECT time_ms, user_id, parent_span, deployment, response_model,
+                        service_tier, provider, subscription, metric, requests, usage_missing,
+                        input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, estimated
+                 FROM usage
+                 WHERE source = ?1 AND time_ms >= ?2 AND time_ms < ?3
+                 ORDER BY time_ms, id",
             )
             .map_err(|error| self.sql(error))?;
         let mut rows = statement
@@ -38,11 +55,58 @@ impl Store {
                 query.to.timestamp_millis()
             ])
             .map_err(|error| self.sql(error))?;
+        let mut spans = SpanCache::new();
         while let Some(row) = rows.next().map_err(|error| self.sql(error))? {
-            let record = self.row_record(query.source, row)?;
+            let mut record = self.row_record(query.source, row)?;
+            if record.user.is_none()
+                && let Some(parent) = &record.parent_span
+            {
+                record.user = self.ancestor_user(&connection, parent, &mut spans)?;
+            }
             visit(record);
         }
         Ok(())
+    }
+
+    /// Walks up from `span_id` to the first span that names a user.
+    fn ancestor_user(
+        &self,
+        connection: &rusqlite::Connection,
+        span_id: &str,
+        spans: &mut SpanCache,
+    ) -> Result<Option<String>, StoreError> {
+        let mut current = span_id.to_owned();
+        let mut seen = HashSet::new();
+        for _ in 0..MAX_SPAN_DEPTH {
+            if !seen.insert(current.clone()) {
+                return Ok(None);
+            }
+            let link = match spans.get(&current) {
+                Some(link) => link.clone(),
+                None => {
+                    let link = connection
+                        .prepare_cached("SELECT parent_span, user_id FROM spans WHERE span_id = ?1")
+                        .and_then(|mut statement| {
+                            statement
+                                .query_row([&current], |row| Ok((row.get(0)?, row.get(1)?)))
+                                .map(Some)
+                                .or_else(|error| match error {
+                                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                                    other => Err(other),
+                                })
+                        })
+                        .map_err(|error| self.sql(error))?;
+                    spans.insert(current.clone(), link.clone());
+                    link
+                }
+            };
+            match link {
+                Some((_, Some(user))) => return Ok(Some(user)),
+                Some((Some(parent), None)) => current = parent,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     fn row_record(&self, source: UsageSource, row: &rusqlite::Row<'_>) -> Result<StoredRecord, StoreError> {
@@ -89,14 +153,13 @@ impl Store {
         })
     }
 
-    /// Counts the rejected telemetry of `query` by reason.
-    pub fn rejected_counts(&self, query: &ReadQuery) -> Result<Vec<(String, u64)>, StoreError> {
+    /// Lists the rejected telemetry of `query`.
+    pub fn rejected_rows(&self, query: &ReadQuery) -> Result<Vec<RejectedRow>, StoreError> {
         let connection = lock(&self.reader);
         let mut statement = connection
             .prepare_cached(
-                "SELECT reason, COUNT(*) FROM rejected
-                 WHERE source = ?1 AND time_ms >= ?2 AND time_ms < ?3
-                 GROUP BY reason ORDER BY reason",
+                "SELECT reason, user_id, deployment, response_model FROM rejected
+                 WHERE source = ?1 AND time_ms >= ?2 AND time_ms < ?3",
             )
             .map_err(|error| self.sql(error))?;
         let rows = statement
@@ -106,14 +169,16 @@ impl Store {
                     query.from.timestamp_millis(),
                     query.to.timestamp_millis()
                 ],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+                |row| {
+                    Ok(RejectedRow {
+                        reason: row.get(0)?,
+                        user: row.get(1)?,
+                        deployment: row.get(2)?,
+                        response_model: row.get(3)?,
+                    })
+                },
             )
             .map_err(|error| self.sql(error))?;
-        let mut counts = Vec::new();
-        for row in rows {
-            let (reason, count) = row.map_err(|error| self.sql(error))?;
-            counts.push((reason, u64::try_from(count).unwrap_or(0)));
-        }
-        Ok(counts)
+        rows.collect::<Result<Vec<_>, _>>().map_err(|error| self.sql(error))
     }
 }

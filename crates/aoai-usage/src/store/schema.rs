@@ -44,12 +44,16 @@ pub fn create(connection: &Connection) -> rusqlite::Result<()> {
              source TEXT NOT NULL,
              time_ms INTEGER NOT NULL,
              reason TEXT NOT NULL,
-             detail TEXT NOT NULL
+             detail TEXT NOT NULL,
+             user_id TEXT,
+             deployment TEXT,
+             response_model TEXT
          );
          CREATE INDEX IF NOT EXISTS rejected_by_source_time ON rejected (source, time_ms);
-         CREATE TABLE IF NOT EXISTS span_users (
+         CREATE TABLE IF NOT EXISTS spans (
              span_id TEXT PRIMARY KEY,
-             user_id TEXT NOT NULL
+             parent_span TEXT,
+             user_id TEXT
          );",
     )
 }

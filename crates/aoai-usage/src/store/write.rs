@@ -6,8 +6,17 @@ use super::{Store, StoreError, lock};
 use crate::ingest::Batch;
 
 impl Store {
-    /// Writes every record, rejected record and span user of `batch`, or none of them.
+    /// Writes every record, rejected record and span of `batch`, or none of them.
     pub fn write(&self, batch: &Batch) -> Result<(), StoreError> {
+        self.write_batch(batch, false)
+    }
+
+    /// Writes the generated sample and marks the store as holding it, in one transaction.
+    pub fn write_sample(&self, batch: &Batch) -> Result<(), StoreError> {
+        self.write_batch(batch, true)
+    }
+
+    fn write_batch(&self, batch: &Batch, sample: bool) -> Result<(), StoreError> {
         let mut connection = lock(&self.writer);
         let transaction = connection.transaction().map_err(|error| self.sql(error))?;
         {
@@ -46,7 +55,10 @@ impl Store {
                     .map_err(|error| self.sql(error))?;
             }
             let mut reject = transaction
-                .prepare_cached("INSERT INTO rejected (source, time_ms, reason, detail) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT INTO rejected (source, time_ms, reason, detail, user_id, deployment, response_model)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
                 .map_err(|error| self.sql(error))?;
             for rejected in &batch.rejected {
                 reject
@@ -55,18 +67,31 @@ impl Store {
                         rejected.time.timestamp_millis(),
                         rejected.reason,
                         rejected.detail,
+                        rejected.user,
+                        rejected.deployment,
+                        rejected.response_model,
                     ])
                     .map_err(|error| self.sql(error))?;
             }
-            let mut span_user = transaction
+            let mut span = transaction
                 .prepare_cached(
-                    "INSERT INTO span_users (span_id, user_id) VALUES (?1, ?2)
-                     ON CONFLICT (span_id) DO UPDATE SET user_id = excluded.user_id",
+                    "INSERT INTO spans (span_id, parent_span, user_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (span_id) DO UPDATE SET
+                         parent_span = COALESCE(excluded.parent_span, parent_span),
+                         user_id = COALESCE(excluded.user_id, user_id)",
                 )
                 .map_err(|error| self.sql(error))?;
-            for user in &batch.span_users {
-                span_user
-                    .execute(params![user.span_id, user.user])
+            for link in &batch.spans {
+                span.execute(params![link.span_id, link.parent_span, link.user])
+                    .map_err(|error| self.sql(error))?;
+            }
+            if sample {
+                transaction
+                    .execute(
+                        "INSERT INTO meta (key, value) VALUES ('sample', 'true')
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        [],
+                    )
                     .map_err(|error| self.sql(error))?;
             }
         }
