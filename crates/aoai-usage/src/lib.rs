@@ -8,6 +8,7 @@ pub mod directory;
 pub mod ingest;
 pub mod record;
 pub mod report;
+pub mod row;
 pub mod sample;
 pub mod startup;
 pub mod store;

@@ -13,12 +13,14 @@ pub const MAX_COUNT: u64 = i64::MAX as u64;
 /// The telemetry a record came from. The two are accounts of the same calls and are
 /// never added together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum UsageSource {
     /// OpenTelemetry GenAI spans of an instrumented app.
     Otel,
     /// API Management token metrics.
     Apim,
+    /// API Management's LLM logs, in a Log Analytics workspace.
+    ApimLogs,
 }
 
 impl UsageSource {
@@ -26,6 +28,7 @@ impl UsageSource {
         match self {
             Self::Otel => "otel",
             Self::Apim => "apim",
+            Self::ApimLogs => "apim-logs",
         }
     }
 }
@@ -43,7 +46,10 @@ impl FromStr for UsageSource {
         match value.trim().to_ascii_lowercase().as_str() {
             "otel" => Ok(Self::Otel),
             "apim" => Ok(Self::Apim),
-            _ => Err(format!("unknown usage source '{value}': expected otel or apim")),
+            "apim-logs" => Ok(Self::ApimLogs),
+            _ => Err(format!(
+                "unknown usage source '{value}': expected otel, apim or apim-logs"
+            )),
         }
     }
 }

@@ -7,7 +7,7 @@ mod params;
 mod resolve;
 mod response;
 
-pub use aggregate::{AggregateError, Totals, aggregate};
+pub use aggregate::{AggregateError, Aggregator, IMPOSSIBLE_COUNTS, Totals, aggregate, passes_filters};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};

@@ -35,8 +35,10 @@ struct DataQuality {
     assumed: u128,
     estimated: u128,
     usage_missing: u128,
-    /// True when the source returned only part of the data; the local store always returns all.
+    /// True when the backend returned only part of the data, with its message.
     partial: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial_message: Option<String>,
 }
 
 /// Builds the JSON response.
@@ -89,7 +91,8 @@ pub fn to_json(params: &UsageParams, totals: &Totals, sample: bool, prices: &Pri
             assumed: totals.assumed,
             estimated: totals.estimated,
             usage_missing: totals.usage_missing,
-            partial: false,
+            partial: totals.partial.is_some(),
+            partial_message: totals.partial.clone(),
         },
         "prices": prices,
     })

@@ -3,6 +3,7 @@
 //! acknowledged record survives the process being killed and the machine losing power.
 
 mod read;
+mod rows;
 mod schema;
 mod write;
 
