@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use aoai_catalog::sources::{PriceSettings, SettingError};
 use aoai_core::{DeploymentSku, DeploymentType};
 
+use crate::azure::{Api, ClientSettings, CredentialKind, CredentialSettings};
 use crate::ingest::MetricNames;
 use crate::record::UsageSource;
 
@@ -25,7 +26,27 @@ pub struct Config {
     pub ingest_max_body_bytes: usize,
     pub instrumentation_key: Option<String>,
     pub prices: PriceSettings,
+    /// Where usage is read: the local store, or a query API.
+    pub backend: BackendConfig,
 }
+
+/// The usage backend the settings choose.
+#[derive(Debug, Clone)]
+pub enum BackendConfig {
+    Local,
+    Azure {
+        api: Api,
+        client: ClientSettings,
+        credential: CredentialKind,
+        credential_settings: CredentialSettings,
+    },
+}
+
+/// The default query endpoints and the token scopes that go with them.
+const APPINSIGHTS_ENDPOINT: &str = "https://api.applicationinsights.io";
+const APPINSIGHTS_SCOPE: &str = "https://api.applicationinsights.io/.default";
+const LOG_ANALYTICS_ENDPOINT: &str = "https://api.loganalytics.azure.com";
+const LOG_ANALYTICS_SCOPE: &str = "https://api.loganalytics.io/.default";
 
 /// The variables [`Config::from_lookup`] reads beside the price settings, with defaults and meaning.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
@@ -77,6 +98,51 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "INGEST_INSTRUMENTATION_KEY",
         "(none)",
         "instrumentation key every ingested item must carry",
+    ),
+    (
+        "APPINSIGHTS_APP_ID",
+        "(none)",
+        "read usage from this Application Insights resource",
+    ),
+    (
+        "LOG_ANALYTICS_WORKSPACE_ID",
+        "(none)",
+        "read usage from this Log Analytics workspace",
+    ),
+    (
+        "APPINSIGHTS_QUERY_ENDPOINT",
+        APPINSIGHTS_ENDPOINT,
+        "Application Insights query API address",
+    ),
+    (
+        "LOG_ANALYTICS_QUERY_ENDPOINT",
+        LOG_ANALYTICS_ENDPOINT,
+        "Log Analytics query API address",
+    ),
+    (
+        "USAGE_QUERY_SCOPE",
+        "(follows the endpoint)",
+        "token scope of the query API",
+    ),
+    (
+        "AZURE_CREDENTIAL",
+        "managed_identity",
+        "managed_identity, workload_identity, client_secret or developer_tools",
+    ),
+    (
+        "AZURE_CLIENT_ID",
+        "(none)",
+        "client id of a user-assigned identity or app registration",
+    ),
+    (
+        "USAGE_QUERY_TIMEOUT_SECONDS",
+        "60",
+        "how long the query API may run a query",
+    ),
+    (
+        "USAGE_QUERY_ATTEMPTS",
+        "3",
+        "attempts of a query that is throttled or fails",
     ),
 ];
 
@@ -190,7 +256,9 @@ impl Config {
             1024..=(4u64 << 30),
             "a number of bytes from 1024 to 4294967296",
         )?;
+        let backend = backend(&read)?;
         Ok(Config {
+            backend,
             bind,
             port: u16::try_from(port).unwrap_or(7072),
             store_path,
@@ -204,6 +272,125 @@ impl Config {
             ingest_max_body_bytes: usize::try_from(ingest_max_body_bytes).unwrap_or(64 * 1024 * 1024),
             instrumentation_key: read("INGEST_INSTRUMENTATION_KEY"),
             prices: PriceSettings::from_lookup(lookup)?,
+        })
+    }
+}
+
+/// Reads the backend settings. Both query APIs at once is an error, because a response
+/// covers one backend.
+fn backend(read: &dyn Fn(&str) -> Option<String>) -> Result<BackendConfig, SettingError> {
+    let error = |variable: &'static str, value: String, expected: &str| SettingError {
+        variable,
+        value,
+        expected: expected.to_owned(),
+    };
+    let (api, default_endpoint, default_scope, endpoint_variable) =
+        match (read("APPINSIGHTS_APP_ID"), read("LOG_ANALYTICS_WORKSPACE_ID")) {
+            (None, None) => return Ok(BackendConfig::Local),
+            (Some(app), Some(workspace)) => {
+                return Err(error(
+                    "APPINSIGHTS_APP_ID",
+                    format!("{app}' and LOG_ANALYTICS_WORKSPACE_ID='{workspace}"),
+                    "one of APPINSIGHTS_APP_ID and LOG_ANALYTICS_WORKSPACE_ID, because a response covers one backend",
+                ));
+            }
+            (Some(app_id), None) => (
+                Api::AppInsights {
+                    app_id: check_id("APPINSIGHTS_APP_ID", app_id)?,
+                },
+                APPINSIGHTS_ENDPOINT,
+                APPINSIGHTS_SCOPE,
+                "APPINSIGHTS_QUERY_ENDPOINT",
+            ),
+            (None, Some(workspace_id)) => (
+                Api::LogAnalytics {
+                    workspace_id: check_id("LOG_ANALYTICS_WORKSPACE_ID", workspace_id)?,
+                },
+                LOG_ANALYTICS_ENDPOINT,
+                LOG_ANALYTICS_SCOPE,
+                "LOG_ANALYTICS_QUERY_ENDPOINT",
+            ),
+        };
+    let endpoint = read(endpoint_variable).unwrap_or_else(|| default_endpoint.to_owned());
+    let parsed = url::Url::parse(&endpoint)
+        .ok()
+        .filter(|url| aoai_catalog::http::is_allowed(url) && url.username().is_empty() && url.password().is_none())
+        .ok_or_else(|| {
+            error(
+                if endpoint_variable == "APPINSIGHTS_QUERY_ENDPOINT" {
+                    "APPINSIGHTS_QUERY_ENDPOINT"
+                } else {
+                    "LOG_ANALYTICS_QUERY_ENDPOINT"
+                },
+                aoai_catalog::http::redact(&endpoint),
+                "an https URL without credentials (plain http only for the loopback address)",
+            )
+        })?;
+    // A sovereign cloud or proxy endpoint takes its own origin as the token audience.
+    let scope = read("USAGE_QUERY_SCOPE").unwrap_or_else(|| {
+        if endpoint == default_endpoint {
+            default_scope.to_owned()
+        } else {
+            format!("{}/.default", parsed.origin().ascii_serialization())
+        }
+    });
+    let credential = match read("AZURE_CREDENTIAL") {
+        None => CredentialKind::ManagedIdentity,
+        Some(value) => {
+            CredentialKind::parse(&value).ok_or_else(|| error("AZURE_CREDENTIAL", value, CredentialKind::NAMES))?
+        }
+    };
+    let number = |variable: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match read(variable) {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<u64>()
+            .ok()
+            .filter(|number| range.contains(number))
+            .ok_or_else(|| {
+                error(
+                    variable,
+                    value,
+                    &format!("a whole number from {} to {}", range.start(), range.end()),
+                )
+            }),
+    };
+    let timeout = number("USAGE_QUERY_TIMEOUT_SECONDS", 60, 1..=600)?;
+    let attempts = number("USAGE_QUERY_ATTEMPTS", 3, 1..=10)?;
+    Ok(BackendConfig::Azure {
+        api,
+        client: ClientSettings {
+            endpoint,
+            scope,
+            query_timeout: std::time::Duration::from_secs(timeout),
+            attempts: u32::try_from(attempts).unwrap_or(3),
+            max_retry_wait: std::time::Duration::from_secs(30),
+        },
+        credential,
+        credential_settings: CredentialSettings {
+            client_id: read("AZURE_CLIENT_ID"),
+            tenant_id: read("AZURE_TENANT_ID"),
+            client_secret: read("AZURE_CLIENT_SECRET"),
+        },
+    })
+}
+
+/// Accepts an application or workspace id: a GUID, which also keeps the URL path plain.
+fn check_id(variable: &'static str, value: String) -> Result<String, SettingError> {
+    let valid = value.len() == 36
+        && value.chars().enumerate().all(|(index, c)| {
+            if [8, 13, 18, 23].contains(&index) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if valid {
+        Ok(value)
+    } else {
+        Err(SettingError {
+            variable,
+            value,
+            expected: "a GUID such as 00000000-0000-0000-0000-000000000000".to_owned(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! local usage store fed by the Application Insights track protocol.
 
 pub mod api;
+pub mod azure;
 pub mod config;
 pub mod deployments;
 pub mod directory;

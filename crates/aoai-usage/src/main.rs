@@ -47,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
         %address,
         store = %config.store_path.display(),
         source = config.source.as_str(),
+        backend = state.backend.name(),
         deployments = state.deployments.len(),
         "aoai-usage listening"
     );

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use aoai_catalog::sources::{CacheKey, PriceService};
 use aoai_core::Currency;
 
-use crate::api::{AppState, RouteSettings};
-use crate::config::Config;
+use crate::api::{AppState, Backend, RouteSettings};
+use crate::azure::{AzureBackend, QueryClient, credential};
+use crate::config::{BackendConfig, Config};
 use crate::deployments::DeploymentCatalog;
 use crate::directory::Directory;
 use crate::ingest::IngestSettings;
@@ -36,7 +37,25 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         Some(path) => Directory::from_file(path)?,
         None => Directory::default(),
     };
+    let backend = match &config.backend {
+        BackendConfig::Local => Backend::Local,
+        BackendConfig::Azure {
+            api,
+            client,
+            credential: kind,
+            credential_settings,
+        } => {
+            let token_source = credential::build(*kind, credential_settings).map_err(anyhow::Error::msg)?;
+            let client = QueryClient::new(api.clone(), client.clone(), token_source, kind.as_str())
+                .map_err(anyhow::Error::msg)?;
+            Backend::Azure(Arc::new(AzureBackend {
+                client,
+                metric_names: config.metric_names.clone(),
+            }))
+        }
+    };
     Ok(AppState {
+        backend,
         store: Arc::new(store),
         prices,
         deployments: Arc::new(deployments),

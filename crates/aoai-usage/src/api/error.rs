@@ -22,6 +22,15 @@ pub enum ApiError {
     /// A source this request needs failed; the request may be sent again later.
     #[error("{0}")]
     Unavailable(String),
+    /// The query API rejected the query or the identity.
+    #[error("{0}")]
+    BadGateway(String),
+    /// The query API kept throttling; the request may be sent again after `retry_after` seconds.
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u64 },
+    /// The query API kept failing or timing out.
+    #[error("{0}")]
+    GatewayTimeout(String),
     /// A fault of this service; the detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -55,6 +64,20 @@ impl From<AggregateError> for ApiError {
     }
 }
 
+impl From<crate::azure::QueryError> for ApiError {
+    fn from(error: crate::azure::QueryError) -> ApiError {
+        use crate::azure::QueryError;
+        match error {
+            QueryError::Upstream(message) | QueryError::Credential(message) => ApiError::BadGateway(message),
+            QueryError::Throttled { message, retry_after } => ApiError::Throttled {
+                message,
+                retry_after: retry_after.as_secs().max(1),
+            },
+            QueryError::Timeout(message) => ApiError::GatewayTimeout(message),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, parameter) = match &self {
@@ -70,6 +93,15 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, "invalid_parameter", Some(parameter.clone()))
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::BadGateway(detail) => {
+                tracing::warn!(error = %detail, "usage query failed");
+                (StatusCode::BAD_GATEWAY, "upstream_error", None)
+            }
+            ApiError::Throttled { .. } => (StatusCode::SERVICE_UNAVAILABLE, "throttled", None),
+            ApiError::GatewayTimeout(detail) => {
+                tracing::warn!(error = %detail, "usage query failed");
+                (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", None)
+            }
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route", None),
             ApiError::NoMethod(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None),
         };
@@ -78,6 +110,12 @@ impl IntoResponse for ApiError {
         if let Some(parameter) = parameter {
             error["parameter"] = json!(parameter);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let ApiError::Throttled { retry_after, .. } = &self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 
 pub use error::ApiError;
 
+use crate::azure::AzureBackend;
 use crate::deployments::DeploymentCatalog;
 use crate::directory::Directory;
 use crate::ingest::IngestSettings;
@@ -31,9 +32,31 @@ pub struct RouteSettings {
     pub assumptions: Assumptions,
 }
 
+/// Where `/api/usage` reads usage.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// The local store, fed by the track routes.
+    Local,
+    /// A query API in Azure.
+    Azure(Arc<AzureBackend>),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Azure(backend) => match backend.client.api() {
+                crate::azure::Api::AppInsights { .. } => "appinsights",
+                crate::azure::Api::LogAnalytics { .. } => "loganalytics",
+            },
+        }
+    }
+}
+
 /// Shared state of every route.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    pub backend: Backend,
     pub store: Arc<Store>,
     pub prices: Arc<PriceService>,
     pub deployments: Arc<DeploymentCatalog>,
@@ -48,6 +71,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(ready))
         .route("/api/usage", get(usage::usage))
+        .route("/api/usage/queries", get(usage::queries))
         .route("/v2/track", post(track::track))
         .route("/v2.1/track", post(track::track))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -59,6 +83,7 @@ pub fn app(state: AppState) -> Router {
 async fn ready(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({
         "status": "ready",
+        "backend": state.backend.name(),
         "store": state.store.path().display().to_string(),
         "source": state.settings.source,
         "deployments": state.deployments.len(),

@@ -1,26 +1,50 @@
-//! `GET /api/usage`: per-user usage and exact cost over a period.
+//! `GET /api/usage`: per-user usage and exact cost over a period, and
+//! `GET /api/usage/queries`: the KQL the Azure backends run.
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use super::AppState;
 use super::error::ApiError;
-use crate::report::{Format, ParamDefaults, PriceProvenance, Resolver, UsageParams, aggregate, to_csv, to_json};
+use super::{AppState, Backend};
+use crate::azure::{QueryScope, Schema, kql};
+use crate::record::UsageSource;
+use crate::report::{
+    AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, Resolver, Totals, UsageParams, aggregate,
+    to_csv, to_json,
+};
 
-pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let defaults = ParamDefaults {
+fn defaults(state: &AppState) -> ParamDefaults {
+    ParamDefaults {
         source: state.settings.source,
         currency: state.prices.default_currency,
         max_range_days: state.settings.max_range_days,
-    };
-    let params = UsageParams::parse(query.as_deref(), defaults, Utc::now())?;
+    }
+}
+
+pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
     let served = state.prices.catalog(params.currency).await?;
     let provenance = PriceProvenance {
         source: served.loaded.source.as_str(),
         as_of: served.loaded.as_of,
         stale: served.stale,
+    };
+    // A query API returns its rows first; the local store is read row by row while they are summed.
+    let remote = match &state.backend {
+        Backend::Local => None,
+        Backend::Azure(backend) => Some(
+            backend
+                .rows(
+                    params.source,
+                    params.from,
+                    params.to,
+                    &params.users,
+                    &params.deployments,
+                )
+                .await?,
+        ),
     };
 
     let worker = state.clone();
@@ -36,15 +60,33 @@ pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
             params.currency,
             &state.settings.assumptions,
         );
-        let totals = aggregate(&state.store, &mut resolver, &params)?;
-        let sample = state.store.is_sample().map_err(crate::report::AggregateError::Store)?;
-        Ok::<_, crate::report::AggregateError>((totals, sample))
+        match remote {
+            None => {
+                let totals = aggregate(&state.store, &mut resolver, &params)?;
+                let sample = state.store.is_sample().map_err(AggregateError::Store)?;
+                Ok::<(Totals, bool), AggregateError>((totals, sample))
+            }
+            Some(result) => {
+                let mut aggregator = Aggregator::new(&params);
+                for row in &result.rows {
+                    aggregator.add_row(&mut resolver, row);
+                }
+                if let Some(message) = result.partial {
+                    aggregator.set_partial(message);
+                }
+                Ok((aggregator.finish(), false))
+            }
+        }
     })
     .await
     .map_err(|error| ApiError::Internal(format!("usage task failed: {error}")))??;
 
     match params.format {
-        Format::Json => Ok(axum::Json(to_json(&params, &totals, sample, &provenance)).into_response()),
+        Format::Json => {
+            let mut body = to_json(&params, &totals, sample, &provenance);
+            body["backend"] = serde_json::json!(state.backend.name());
+            Ok(axum::Json(body).into_response())
+        }
         Format::Csv => {
             let body = to_csv(&params, &totals).map_err(|error| ApiError::Internal(format!("CSV failed: {error}")))?;
             let name = format!(
@@ -62,4 +104,28 @@ pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
                 .into_response())
         }
     }
+}
+
+/// Returns the KQL of every source for the request's period and filters, in both schemas,
+/// so that it can be pasted into a workbook.
+pub async fn queries(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+    let scope = QueryScope {
+        from: params.from,
+        to: params.to,
+        users: &params.users,
+        deployments: &params.deployments,
+        metric_names: &state.settings.ingest.metric_names,
+    };
+    let mut body = serde_json::Map::new();
+    for (name, schema) in [("appinsights", Schema::Classic), ("loganalytics", Schema::Workspace)] {
+        let mut queries = serde_json::Map::new();
+        for source in [UsageSource::Otel, UsageSource::Apim, UsageSource::ApimLogs] {
+            if let Some(text) = kql::query(source, schema, &scope) {
+                queries.insert(source.as_str().to_owned(), serde_json::json!(text));
+            }
+        }
+        body.insert(name.to_owned(), serde_json::Value::Object(queries));
+    }
+    Ok(axum::Json(serde_json::Value::Object(body)).into_response())
 }
