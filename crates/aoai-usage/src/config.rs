@@ -26,7 +26,7 @@ pub struct Config {
     pub ingest_max_body_bytes: usize,
     pub instrumentation_key: Option<String>,
     pub prices: PriceSettings,
-    /// Where usage is read: the local store, or a query API.
+    /// The backend that usage is read from: the local store, or a query API.
     pub backend: BackendConfig,
 }
 
@@ -455,6 +455,50 @@ mod tests {
             vec![PathBuf::from("a.json"), PathBuf::from("b.json")]
         );
         assert_eq!(config.default_deployment_type, DeploymentType::DataZone);
+    }
+
+    #[test]
+    fn query_backend_settings() {
+        let id = "11111111-2222-3333-4444-555555555555";
+        let first = config(&[("APPINSIGHTS_APP_ID", id)]).expect("valid");
+        let BackendConfig::Azure {
+            api,
+            client,
+            credential,
+            ..
+        } = first.backend
+        else {
+            panic!("an Azure backend");
+        };
+        assert_eq!(api, Api::AppInsights { app_id: id.to_owned() });
+        assert_eq!(client.endpoint, APPINSIGHTS_ENDPOINT);
+        assert_eq!(client.scope, APPINSIGHTS_SCOPE);
+        assert_eq!(credential, CredentialKind::ManagedIdentity);
+
+        let second = config(&[
+            ("LOG_ANALYTICS_WORKSPACE_ID", id),
+            ("LOG_ANALYTICS_QUERY_ENDPOINT", "https://api.loganalytics.azure.cn"),
+            ("AZURE_CREDENTIAL", "developer_tools"),
+        ])
+        .expect("valid");
+        let BackendConfig::Azure { client, credential, .. } = second.backend else {
+            panic!("an Azure backend");
+        };
+        assert_eq!(client.scope, "https://api.loganalytics.azure.cn/.default");
+        assert_eq!(credential, CredentialKind::DeveloperTools);
+        assert!(matches!(config(&[]).expect("valid").backend, BackendConfig::Local));
+
+        let both = config(&[("APPINSIGHTS_APP_ID", id), ("LOG_ANALYTICS_WORKSPACE_ID", id)]).unwrap_err();
+        assert!(both.to_string().contains("LOG_ANALYTICS_WORKSPACE_ID"), "{both}");
+        for (variable, value) in [
+            ("APPINSIGHTS_QUERY_ENDPOINT", "http://api.example.com"),
+            ("AZURE_CREDENTIAL", "password"),
+        ] {
+            let error = config(&[("APPINSIGHTS_APP_ID", id), (variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable);
+        }
+        let error = config(&[("APPINSIGHTS_APP_ID", "my-app")]).unwrap_err();
+        assert_eq!(error.variable, "APPINSIGHTS_APP_ID");
     }
 
     #[test]

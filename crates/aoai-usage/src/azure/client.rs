@@ -1,5 +1,5 @@
 //! The Application Insights and Log Analytics query APIs, called with a Microsoft Entra ID
-//! token, with bounded retries and errors that say what to do.
+//! token, with bounded retries and errors that name the next step.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ impl Api {
         }
     }
 
-    /// The role the identity needs to read the telemetry.
+    /// Returns the role the identity needs to read the telemetry.
     fn role(&self) -> &'static str {
         match self {
             Self::AppInsights { .. } => "Reader (or Monitoring Reader) on the Application Insights resource",
@@ -37,7 +37,7 @@ impl Api {
     }
 }
 
-/// How a query failed, in the terms the usage route answers with.
+/// The failure of a query, in the terms of the usage route's responses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
     /// The query API rejected the query or the identity: a 502 with the upstream code.
@@ -85,7 +85,7 @@ impl QueryClient {
         credential_name: &'static str,
     ) -> Result<QueryClient, String> {
         let http = reqwest::Client::builder()
-            // The query API gets `query_timeout` to answer; the request a little longer.
+            // The query API gets `query_timeout` to run the query; the request a little longer.
             .timeout(settings.query_timeout + Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(10))
             .redirect(aoai_catalog::http::redirect_policy())
@@ -203,7 +203,7 @@ impl QueryClient {
             }
         }
         Err(QueryError::Timeout(format!(
-            "the query API did not answer after {} attempts: {last_failure}. Try a shorter range, or again later",
+            "the query API returned no result after {} attempts: {last_failure}. Try a shorter range, or again later",
             self.settings.attempts
         )))
     }

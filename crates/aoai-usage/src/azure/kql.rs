@@ -27,7 +27,7 @@ pub enum Schema {
     Workspace,
 }
 
-/// What a query selects beside its source.
+/// The period, filters and metric names of a query.
 #[derive(Debug, Clone)]
 pub struct QueryScope<'a> {
     pub from: DateTime<Utc>,
@@ -46,7 +46,7 @@ fn datetime_literal(time: DateTime<Utc>) -> String {
     format!("datetime({})", time.to_rfc3339_opts(SecondsFormat::Micros, true))
 }
 
-/// The query of `source` in `schema`, or `None` where the schema has no such telemetry.
+/// Returns the query of `source` in `schema`, or `None` where the schema has no such telemetry.
 pub fn query(source: UsageSource, schema: Schema, scope: &QueryScope<'_>) -> Option<String> {
     let body = match (source, schema) {
         (UsageSource::Otel, schema) => otel(schema),

@@ -56,7 +56,7 @@ impl ApiError {
         parts.join("; ")
     }
 
-    /// The innermost code, which names the actual fault (`SEM0100`, `GatewayTimeout`).
+    /// Returns the innermost code, which names the actual fault (`SEM0100`, `GatewayTimeout`).
     pub fn innermost_code(&self) -> &str {
         match &self.innererror {
             Some(inner) => inner.innermost_code(),
@@ -230,4 +230,47 @@ fn read_time(value: &Value) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|time| time.with_timezone(&Utc))
         .map_err(|_| format!("column 'bucket_start' is not a datetime: '{text}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/telemetry")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
+    }
+
+    #[test]
+    fn counts_read_native_and_text() {
+        let native = fixture("la-query-200-column-types.json");
+        let row = &native["response"]["body"]["tables"][0]["rows"][0];
+        assert_eq!(read_count(&row[4]), Ok(101));
+        assert_eq!(read_bool(&row[1]), Ok(true));
+        let text = fixture("appinsights-query-post-200-spec-example.json");
+        let row = &text["response"]["body"]["tables"][0]["rows"][0];
+        assert_eq!(read_count(&row[1]), Ok(255));
+        assert!(read_time(&row[0]).is_ok());
+        assert!(read_count(&serde_json::json!(-1)).is_err());
+        assert!(read_count(&serde_json::json!("1.5")).is_err());
+    }
+
+    #[test]
+    fn partial_and_semantic_errors_described() {
+        let partial = fixture("la-query-200-partial-error.json");
+        let body = partial["response"]["body"].clone();
+        let mut with_schema = body.clone();
+        with_schema["tables"] = serde_json::json!([]);
+        let message = read_rows(&body.to_string()).expect_err("the fixture's table is not the usage schema");
+        assert!(message.contains("bucket_start"), "{message}");
+        let error: ApiError = serde_json::from_value(body["error"].clone()).expect("error object");
+        assert!(error.describe().contains("E_OVERFLOW"), "{}", error.describe());
+
+        let semantic = fixture("la-query-400-semantic-error.json");
+        let error = read_error(&semantic["response"]["body"].to_string()).expect("error");
+        assert_eq!(error.innermost_code(), "SEM0100");
+        assert!(error.describe().contains("SemanticError"));
+    }
 }
