@@ -582,3 +582,23 @@ async fn local_and_query_api_give_same_answers() {
         assert_eq!(actual, expected, "{query}");
     }
 }
+
+#[tokio::test]
+async fn token_failure_names_credential_and_scope() {
+    let (stand_in, base) = start_stand_in().await;
+    let dir = support::temp_dir("azure-token");
+    let mut env = azure_env(&base, "appinsights");
+    env.retain(|(name, _)| *name != "IDENTITY_HEADER");
+    env.push(("IDENTITY_HEADER", "wrong-header".to_owned()));
+    let handler = start_handler(&dir, &env).await;
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("managed_identity"), "{message}");
+    assert!(message.contains(&format!("{base}/.default")), "{message}");
+    assert!(
+        !message.contains("wrong-header"),
+        "the identity header is a secret: {message}"
+    );
+    assert!(stand_in.queries().is_empty(), "no query is sent without a token");
+}

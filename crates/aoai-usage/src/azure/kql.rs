@@ -193,12 +193,12 @@ fn apim_logs() -> String {
      | where TimeGenerated >= start and TimeGenerated < end\n\
      | summarize TimeGenerated = min(TimeGenerated), DeploymentName = take_any(DeploymentName), \
      ModelName = take_any(ModelName), PromptTokens = max(tolong(PromptTokens)), \
-     CompletionTokens = max(tolong(CompletionTokens)), Streamed = max(tobool(IsStreamCompletion)) by CorrelationId\n\
+     CompletionTokens = max(tolong(CompletionTokens)), Streamed = max(toint(tobool(IsStreamCompletion))) by CorrelationId\n\
      | join kind=leftouter gateway on CorrelationId\n\
      | extend bad = PromptTokens < 0 or CompletionTokens < 0, missing = isnull(PromptTokens) and isnull(CompletionTokens)\n\
      | extend good = not(bad) and not(missing)\n\
      | extend user = tostring(UserId), subscription = tostring(ApimSubscriptionId), deployment = tostring(DeploymentName), \
-     response_model = tostring(ModelName), service_tier = \"\", estimated = coalesce(Streamed, false)\n\
+     response_model = tostring(ModelName), service_tier = \"\", estimated = coalesce(Streamed, 0) > 0\n\
      | summarize input_tokens = sumif(coalesce(PromptTokens, 0), good), output_tokens = sumif(coalesce(CompletionTokens, 0), good), \
      requests = countif(good), rejected = countif(bad), usage_missing = countif(missing)\n    \
      by bucket_start = bin(TimeGenerated, 15m), user, subscription, deployment, response_model, service_tier, estimated\n\
@@ -235,6 +235,29 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64("é|'\"\\\n;".as_bytes()), "w6l8JyJcCjs=");
+    }
+
+    #[test]
+    fn classic_metrics_use_sums_and_counts() {
+        let names = MetricNames::default();
+        let scope = QueryScope {
+            from: DateTime::from_timestamp(0, 0).expect("time"),
+            to: DateTime::from_timestamp(900, 0).expect("time"),
+            users: &[],
+            deployments: &[],
+            metric_names: &names,
+        };
+        let text = query(UsageSource::Apim, Schema::Classic, &scope).expect("a classic query");
+        assert!(
+            text.starts_with("let start = datetime(1970-01-01T00:00:00.000000Z);"),
+            "{text}"
+        );
+        assert!(text.contains("customMetrics"), "{text}");
+        assert!(text.contains("sumif(valueSum, name == "), "{text}");
+        assert!(text.contains("sumif(valueCount, name == "), "{text}");
+        assert!(!text.contains("Prompt Tokens"), "metric names are encoded: {text}");
+        assert!(text.ends_with("usage_missing, source = \"apim\", estimated"), "{text}");
+        assert_eq!(query(UsageSource::ApimLogs, Schema::Classic, &scope), None);
     }
 
     #[test]
