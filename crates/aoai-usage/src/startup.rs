@@ -6,7 +6,7 @@ use aoai_catalog::sources::{CacheKey, PriceService};
 use aoai_core::Currency;
 
 use crate::api::{AppState, Backend, RouteSettings};
-use crate::azure::{AzureBackend, QueryClient, credential};
+use crate::azure::{AzureBackend, QueryClient};
 use crate::config::{BackendConfig, Config};
 use crate::deployments::DeploymentCatalog;
 use crate::directory::Directory;
@@ -45,7 +45,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
             credential: kind,
             credential_settings,
         } => {
-            let token_source = credential::build(*kind, credential_settings).map_err(anyhow::Error::msg)?;
+            let token_source = aoai_identity::build(*kind, credential_settings).map_err(anyhow::Error::msg)?;
             let client = QueryClient::new(api.clone(), client.clone(), token_source, kind.as_str())
                 .map_err(anyhow::Error::msg)?;
             Backend::Azure(Arc::new(AzureBackend {

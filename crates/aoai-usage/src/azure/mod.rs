@@ -2,14 +2,13 @@
 //! query APIs, read with KQL and a Microsoft Entra ID token.
 
 pub mod client;
-pub mod credential;
 pub mod kql;
 pub mod response;
 
 use chrono::{DateTime, Utc};
 
+pub use aoai_identity::{CredentialKind, CredentialSettings};
 pub use client::{Api, ClientSettings, QueryClient, QueryError};
-pub use credential::{CredentialKind, CredentialSettings};
 pub use kql::{QueryScope, Schema};
 pub use response::QueryRows;
 

@@ -1,4 +1,5 @@
-//! The Microsoft Entra ID credential that the query client gets its tokens from.
+//! The Microsoft Entra ID credentials that aoai-meter's apps get their tokens from: the
+//! usage function's query client and the chat app.
 
 use std::sync::Arc;
 
