@@ -1,0 +1,227 @@
+//! Chat completions on Azure OpenAI, directly or through API Management.
+
+mod response;
+mod stream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use serde_json::{Value, json};
+
+pub use response::Completion;
+
+use crate::error::ChatError;
+use crate::settings::{Auth, Settings};
+
+/// Attempts of a throttled or failed call, counting the first.
+const ATTEMPTS: u32 = 3;
+/// The maximum `Retry-After` waited for; a longer one ends the call.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// One message of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub role: &'static str,
+    pub content: String,
+}
+
+/// A client of one deployment.
+#[derive(Debug, Clone)]
+pub struct ChatClient {
+    settings: Settings,
+    http: reqwest::Client,
+    credential: Option<Arc<dyn TokenCredential>>,
+}
+
+impl ChatClient {
+    pub fn new(settings: Settings) -> Result<ChatClient, ChatError> {
+        let credential = match &settings.auth {
+            Auth::ApiKey(_) => None,
+            Auth::Entra {
+                credential,
+                settings: values,
+                ..
+            } => Some(aoai_identity::build(*credential, values).map_err(ChatError::Credential)?),
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|error| ChatError::Network(format!("failed to build the HTTP client: {error}")))?;
+        Ok(ChatClient {
+            settings,
+            http,
+            credential,
+        })
+    }
+
+    /// Returns the address calls go to.
+    pub fn url(&self) -> String {
+        let base = self.settings.endpoint.as_str().trim_end_matches('/');
+        match &self.settings.api_version {
+            None => format!("{base}/openai/v1/chat/completions"),
+            Some(version) => format!(
+                "{base}/openai/deployments/{}/chat/completions?api-version={version}",
+                url::form_urlencoded::byte_serialize(self.settings.deployment.as_bytes()).collect::<String>()
+            ),
+        }
+    }
+
+    pub fn server_address(&self) -> String {
+        self.settings.endpoint.host_str().unwrap_or_default().to_owned()
+    }
+
+    fn body(&self, messages: &[Message], user: &str) -> Value {
+        let messages: Vec<Value> = messages
+            .iter()
+            .map(|message| json!({"role": message.role, "content": message.content}))
+            .collect();
+        let mut body = json!({ "messages": messages, "user": user });
+        if self.settings.api_version.is_none() {
+            body["model"] = json!(self.settings.deployment);
+        }
+        if let Some(tokens) = self.settings.max_tokens {
+            body["max_completion_tokens"] = json!(tokens);
+        }
+        if self.settings.stream {
+            body["stream"] = json!(true);
+            body["stream_options"] = json!({"include_usage": true});
+        }
+        body
+    }
+
+    async fn headers(&self) -> Result<Vec<(&'static str, String)>, ChatError> {
+        Ok(match (&self.settings.auth, &self.credential) {
+            (Auth::ApiKey(key), _) => vec![("api-key", key.clone())],
+            (
+                Auth::Entra {
+                    scope,
+                    credential: kind,
+                    subscription_key,
+                    ..
+                },
+                Some(credential),
+            ) => {
+                let token = credential.get_token(&[scope.as_str()], None).await.map_err(|error| {
+                    ChatError::Credential(format!(
+                        "the {} credential could not get a token for scope {scope}: {error}. Run az login, or set \
+                         AZURE_CREDENTIAL or AZURE_OPENAI_API_KEY",
+                        kind.as_str()
+                    ))
+                })?;
+                let mut headers = vec![("authorization", format!("Bearer {}", token.token.secret()))];
+                if let Some(key) = subscription_key {
+                    headers.push(("ocp-apim-subscription-key", key.clone()));
+                }
+                headers
+            }
+            (Auth::Entra { .. }, None) => {
+                return Err(ChatError::Credential("no credential was created".to_owned()));
+            }
+        })
+    }
+
+    /// Sends the conversation and returns the completion. With streaming, `on_text` gets each
+    /// piece of text as it arrives.
+    pub async fn complete(
+        &self,
+        messages: &[Message],
+        user: &str,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<Completion, ChatError> {
+        let body = self.body(messages, user);
+        let url = self.url();
+        for attempt in 1..=ATTEMPTS {
+            let mut request = self.http.post(&url).json(&body);
+            for (name, value) in self.headers().await? {
+                request = request.header(name, value);
+            }
+            let response = request.send().await.map_err(|error| {
+                ChatError::Network(format!(
+                    "the call to {} failed: {error}. Check the endpoint and the network",
+                    self.server_address()
+                ))
+            })?;
+            let status = response.status();
+            if status.is_success() {
+                return if self.settings.stream {
+                    stream::read(response, &mut on_text).await
+                } else {
+                    let text = response
+                        .text()
+                        .await
+                        .map_err(|error| ChatError::Network(format!("the response could not be read: {error}")))?;
+                    response::read(&text)
+                };
+            }
+            let wait = retry_after(response.headers());
+            let text = response.text().await.unwrap_or_default();
+            let retryable = status.as_u16() == 429 || status.is_server_error();
+            if retryable && attempt < ATTEMPTS {
+                let wait = wait.unwrap_or(Duration::from_millis(500 * u64::from(attempt)));
+                if wait <= MAX_RETRY_WAIT {
+                    eprintln!("(HTTP {}; retrying in {} s)", status.as_u16(), wait.as_secs_f32());
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            return Err(self.failure(status.as_u16(), &text, wait));
+        }
+        Err(ChatError::Service("the call failed on every attempt".to_owned()))
+    }
+
+    fn failure(&self, status: u16, body: &str, wait: Option<Duration>) -> ChatError {
+        let error: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let code = error["error"]["code"].as_str().unwrap_or_default();
+        let message = error["error"]["message"]
+            .as_str()
+            .unwrap_or(body)
+            .chars()
+            .take(500)
+            .collect::<String>();
+        let deployment = &self.settings.deployment;
+        match status {
+            401 | 403 => ChatError::Refused(format!(
+                "the service refused the call (HTTP {status}: {message}). The identity needs the role Cognitive \
+                 Services OpenAI User on the Azure OpenAI resource; through API Management, the gateway must \
+                 accept the token's audience and subscription key"
+            )),
+            404 => ChatError::NotFound(format!(
+                "deployment '{deployment}' was not found at {} (HTTP 404: {message}). List the deployments with \
+                 az cognitiveservices account deployment list -g <resource group> -n <account>",
+                self.server_address()
+            )),
+            429 => ChatError::Throttled(format!(
+                "the deployment is throttling calls after {ATTEMPTS} attempts{}; try again later or raise its quota",
+                wait.map(|wait| format!(" (it asked to wait {} s)", wait.as_secs()))
+                    .unwrap_or_default()
+            )),
+            400 if code == "content_filter" => {
+                let filters = response::filtered_categories(&error["error"]["innererror"]["content_filter_result"]);
+                ChatError::ContentFilter(format!(
+                    "the prompt was blocked by the content filter ({}); rephrase it",
+                    if filters.is_empty() {
+                        "no category named".to_owned()
+                    } else {
+                        filters.join(", ")
+                    }
+                ))
+            }
+            _ => ChatError::Service(format!("the call failed with HTTP {status} {code}: {message}")),
+        }
+    }
+}
+
+/// Reads `retry-after-ms` or `Retry-After` (seconds).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| text.trim().parse::<u64>().ok())
+    };
+    value("retry-after-ms")
+        .map(Duration::from_millis)
+        .or_else(|| value("retry-after").map(Duration::from_secs))
+}
