@@ -290,9 +290,10 @@ async fn appinsights_rows_priced_with_managed_identity_token() {
     // A loopback endpoint takes its own origin as the token audience.
     assert_eq!(received[0].authorization, format!("Bearer token-for-{base}"));
     assert_eq!(received[0].prefer, "wait=45");
+    // An hour either side, for parent spans and gateway logs just outside the period.
     assert_eq!(
         received[0].body["timespan"],
-        "2026-08-01T00:00:00Z/2026-09-01T00:00:00Z"
+        "2026-07-31T23:00:00Z/2026-09-01T01:00:00Z"
     );
     let text = received[0].body["query"].as_str().expect("query text");
     assert!(text.contains("union dependencies, requests"), "{text}");
@@ -380,7 +381,7 @@ async fn hostile_filter_values_stay_literals() {
     }
     let filter = text
         .lines()
-        .find(|line| line.starts_with("| where user in~"))
+        .find(|line| line.starts_with("| where tolower(trim("))
         .expect("user filter");
     let encoded: Vec<&str> = filter
         .split("base64_decode_tostring('")
@@ -474,6 +475,37 @@ async fn upstream_failures_mapped() {
     assert_eq!(
         headers.get("retry-after").and_then(|value| value.to_str().ok()),
         Some("1")
+    );
+
+    // A redirect is not followed, and a body that is not the API's error is not echoed.
+    stand_in.reply(
+        StatusCode::TEMPORARY_REDIRECT,
+        vec![("location", format!("{base}/elsewhere"))],
+        json!({}),
+    );
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(
+        body["error"]["message"].as_str().expect("message").contains("redirect"),
+        "{body}"
+    );
+    stand_in.reply(StatusCode::BAD_REQUEST, Vec::new(), json!("echo Bearer SECRET-TOKEN"));
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(!body.to_string().contains("SECRET-TOKEN"), "{body}");
+
+    // A row outside the period is not the query's result.
+    let mut outside = text_row("alice", "mini", 1000, 0, 100);
+    outside[0] = json!("2025-01-01T00:00:00Z");
+    stand_in.rows(vec![outside]);
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("outside the period"),
+        "{body}"
     );
 
     // Gateway timeouts on every attempt: 504.

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use chrono::{DateTime, SecondsFormat, Utc};
+
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::response::{QueryRows, read_error, read_rows};
+use super::response::{Expected, QueryRows, read_error, read_rows};
 
 /// The query API a client calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,8 @@ impl QueryClient {
             // The query API gets `query_timeout` to run the query; the request a little longer.
             .timeout(settings.query_timeout + Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(10))
-            .redirect(aoai_catalog::http::redirect_policy())
+            // The query APIs do not redirect; following one would send the query elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| format!("failed to build the HTTP client: {error}"))?;
         Ok(QueryClient {
@@ -105,7 +107,13 @@ impl QueryClient {
     }
 
     /// Runs `query` over `[from, to)` and returns its rows.
-    pub async fn run(&self, query: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<QueryRows, QueryError> {
+    pub async fn run(
+        &self,
+        query: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        source: crate::record::UsageSource,
+    ) -> Result<QueryRows, QueryError> {
         let token = self
             .credential
             .get_token(&[self.settings.scope.as_str()], None)
@@ -117,11 +125,14 @@ impl QueryClient {
                 ))
             })?;
         let url = format!("{}{}", self.settings.endpoint.trim_end_matches('/'), self.api.path());
+        // The API applies `timespan` on top of the query's own bounds, and the queries look an
+        // hour beyond the period for parent spans and gateway logs.
         let timespan = format!(
             "{}/{}",
-            from.to_rfc3339_opts(SecondsFormat::Secs, true),
-            to.to_rfc3339_opts(SecondsFormat::Secs, true)
+            (from - chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true),
+            (to + chrono::Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true)
         );
+        let deadline = std::time::Instant::now() + TOTAL_BUDGET;
         let body = json!({ "query": query, "timespan": timespan });
         let wait = self.settings.query_timeout.as_secs().max(1);
 
@@ -137,28 +148,48 @@ impl QueryClient {
                 .await;
             let response = match sent {
                 Ok(response) => response,
+                // A query that ran out of time would run out again; it is not retried.
+                Err(error) if error.is_timeout() => {
+                    return Err(QueryError::Timeout(format!(
+                        "the query API did not finish within {} s; ask for a shorter range or raise \
+                         USAGE_QUERY_TIMEOUT_SECONDS",
+                        self.settings.query_timeout.as_secs()
+                    )));
+                }
                 Err(error) => {
                     last_failure = format!(
                         "the request failed: {}",
                         aoai_catalog::http::error_chain(&error.without_url())
                     );
                     tracing::warn!(attempt, error = %last_failure, "usage query failed; retrying");
-                    backoff(attempt).await;
+                    if std::time::Instant::now() + backoff_time(attempt) > deadline {
+                        break;
+                    }
+                    tokio::time::sleep(backoff_time(attempt)).await;
                     continue;
                 }
             };
             let status = response.status();
             let retry_after = retry_after(response.headers());
-            let text = response.text().await.unwrap_or_default();
+            let json_body = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.contains("json"));
+            let text = read_body(response).await?;
             match status {
                 StatusCode::OK => {
-                    return read_rows(&text).map_err(|error| {
+                    let expected = Expected { from, to, source };
+                    return read_rows(&text, &expected).map_err(|error| {
                         QueryError::Upstream(format!("the query API's response is invalid: {error}"))
                     });
                 }
                 StatusCode::TOO_MANY_REQUESTS => {
                     let wait_for = retry_after.unwrap_or(Duration::from_secs(1));
-                    if attempt == self.settings.attempts || wait_for > self.settings.max_retry_wait {
+                    if attempt == self.settings.attempts
+                        || wait_for > self.settings.max_retry_wait
+                        || std::time::Instant::now() + wait_for > deadline
+                    {
                         return Err(QueryError::Throttled {
                             message: "the query API is throttling requests; send the request again after Retry-After"
                                 .to_owned(),
@@ -172,14 +203,28 @@ impl QueryClient {
                     );
                     tokio::time::sleep(wait_for).await;
                 }
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                StatusCode::UNAUTHORIZED => {
                     let detail = read_error(&text).map(|error| error.describe()).unwrap_or_default();
                     return Err(QueryError::Upstream(format!(
-                        "the query API refused the identity (HTTP {}): {detail}. Give the identity of the {} \
+                        "the query API did not accept the token of the {} credential (HTTP 401): {detail}. Check that \
+                         the token scope {} matches the endpoint (USAGE_QUERY_SCOPE)",
+                        self.credential_name, self.settings.scope
+                    )));
+                }
+                StatusCode::FORBIDDEN => {
+                    let detail = read_error(&text).map(|error| error.describe()).unwrap_or_default();
+                    return Err(QueryError::Upstream(format!(
+                        "the query API refused the identity (HTTP 403): {detail}. Give the identity of the {} \
                          credential the role {}",
-                        status.as_u16(),
                         self.credential_name,
                         self.api.role()
+                    )));
+                }
+                status if status.is_redirection() => {
+                    return Err(QueryError::Upstream(format!(
+                        "the query API answered with a redirect (HTTP {}), which is not followed; check \
+                         the endpoint setting",
+                        status.as_u16()
                     )));
                 }
                 status if status.is_server_error() => {
@@ -188,12 +233,16 @@ impl QueryClient {
                         None => format!("HTTP {}", status.as_u16()),
                     };
                     tracing::warn!(attempt, error = %last_failure, "usage query failed; retrying");
-                    backoff(attempt).await;
+                    if std::time::Instant::now() + backoff_time(attempt) > deadline {
+                        break;
+                    }
+                    tokio::time::sleep(backoff_time(attempt)).await;
                 }
                 status => {
+                    // A body that is not the API's JSON error could echo the request, token included.
                     let detail = match read_error(&text) {
-                        Some(error) => format!("{} ({})", error.describe(), error.innermost_code()),
-                        None => text.chars().take(300).collect(),
+                        Some(error) if json_body => format!("{} ({})", error.describe(), error.innermost_code()),
+                        _ => "the response carries no query API error".to_owned(),
                     };
                     return Err(QueryError::Upstream(format!(
                         "the query API rejected the query (HTTP {}): {detail}",
@@ -209,15 +258,70 @@ impl QueryClient {
     }
 }
 
-async fn backoff(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+/// The longest time one usage request spends on a query, retries included, below the
+/// 230 seconds after which the Functions front end drops an HTTP request.
+const TOTAL_BUDGET: Duration = Duration::from_secs(200);
+
+/// The largest response read; the query API's own result limit is about 64 MB.
+const BODY_LIMIT: usize = 100 * 1024 * 1024;
+
+fn backoff_time(attempt: u32) -> Duration {
+    Duration::from_millis(200 * u64::from(attempt))
 }
 
-/// Reads `Retry-After` in seconds.
+/// Reads a response body up to [`BODY_LIMIT`].
+async fn read_body(mut response: reqwest::Response) -> Result<String, QueryError> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > BODY_LIMIT {
+                    return Err(QueryError::Upstream(format!(
+                        "the query API's response is larger than {BODY_LIMIT} bytes; ask for a shorter range"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(error) => {
+                return Err(QueryError::Timeout(format!(
+                    "the query API's response broke off: {}",
+                    aoai_catalog::http::error_chain(&error.without_url())
+                )));
+            }
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Reads `Retry-After`, as seconds or as an HTTP date.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&Utc) - Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "7".parse().expect("value"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let date = (Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        headers.insert(reqwest::header::RETRY_AFTER, date.parse().expect("value"));
+        let wait = retry_after(&headers).expect("a date");
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        headers.insert(reqwest::header::RETRY_AFTER, "soon".parse().expect("value"));
+        assert_eq!(retry_after(&headers), None);
+    }
 }

@@ -65,13 +65,33 @@ pub fn query(source: UsageSource, schema: Schema, scope: &QueryScope<'_>) -> Opt
     ))
 }
 
+/// Filters the rows as the resolver does: users trimmed and without case, an empty,
+/// `N/A` or `(unattributed)` user as `(unattributed)`, deployments without case.
 fn filters(scope: &QueryScope<'_>) -> String {
     let mut text = String::new();
-    for (column, values) in [("user", scope.users), ("deployment", scope.deployments)] {
-        if !values.is_empty() {
-            let list: Vec<String> = values.iter().map(|value| string_literal(value)).collect();
-            text.push_str(&format!("\n| where {column} in~ ({})", list.join(", ")));
+    if !scope.users.is_empty() {
+        let list: Vec<String> = scope
+            .users
+            .iter()
+            .map(|user| string_literal(&user.trim().to_lowercase()))
+            .collect();
+        let normal = "tolower(trim(@\"\\s\", user))";
+        let mut condition = format!("{normal} in ({})", list.join(", "));
+        if scope
+            .users
+            .iter()
+            .any(|user| user.trim() == crate::report::UNATTRIBUTED)
+        {
+            condition.push_str(&format!(
+                " or isempty({normal}) or {normal} in (\"n/a\", \"{}\")",
+                crate::report::UNATTRIBUTED
+            ));
         }
+        text.push_str(&format!("\n| where {condition}"));
+    }
+    if !scope.deployments.is_empty() {
+        let list: Vec<String> = scope.deployments.iter().map(|value| string_literal(value)).collect();
+        text.push_str(&format!("\n| where deployment in~ ({})", list.join(", ")));
     }
     text
 }
@@ -104,44 +124,69 @@ fn otel(schema: Schema) -> String {
         "coalesce(tostring({props}[\"user.id\"]), tostring({props}[\"enduser.id\"]), tostring({auth_user}), \
          tostring({props}[\"User Name\"]))"
     );
-    let count = |names: &[&str]| {
-        let values: Vec<String> = names
+    // Each count is read as the local store reads it: a whole, non-negative number, also
+    // when written `3.0`. A value that is present but not such a number makes the call rejected.
+    let mut counts = String::new();
+    for (field, names) in [
+        (
+            "input",
+            &["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"][..],
+        ),
+        (
+            "output",
+            &["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"][..],
+        ),
+        ("cached", &["gen_ai.usage.cache_read.input_tokens"][..]),
+        ("reasoning", &["gen_ai.usage.reasoning.output_tokens"][..]),
+    ] {
+        let raw: Vec<String> = names
             .iter()
-            .map(|name| format!("tolong(toreal({props}[\"{name}\"]))"))
+            .map(|name| format!("tostring({props}[\"{name}\"])"))
             .collect();
-        format!("coalesce({})", values.join(", "))
-    };
+        let raw = if raw.len() == 1 {
+            raw[0].clone()
+        } else {
+            format!("coalesce({})", raw.join(", "))
+        };
+        counts.push_str(&format!(
+            "| extend {field}_raw = {raw}\n\
+             | extend {field}_real = toreal({field}_raw)\n\
+             | extend {field}_bad = isnotempty({field}_raw) and (isnull({field}_real) or {field}_real < 0 \
+             or {field}_real != floor({field}_real, 1))\n\
+             | extend {field} = iff(isnotempty({field}_raw) and not({field}_bad), tolong({field}_real), long(null))\n"
+        ));
+    }
     format!(
-        "let parents = {tables}\n\
+        "let spans = {tables}\n\
          | where {time} >= start - 1h and {time} < end + 1h\n\
-         | extend parent_user = {user}\n\
-         | where isnotempty(parent_user)\n\
-         | project parent_operation = {operation}, parent_id = {id}, parent_user;\n\
-         {tables}\n\
+         | extend span_user = {user};\n\
+         let parents = spans\n\
+         | where isnotempty(span_user)\n\
+         | summarize parent_user = take_any(span_user) by parent_operation = {operation}, parent_id = {id};\n\
+         let operations = spans\n\
+         | where isnotempty(span_user)\n\
+         | summarize operation_user = take_any(span_user) by user_operation = {operation};\n\
+         spans\n\
          | where {time} >= start and {time} < end\n\
          | where tostring({props}[\"gen_ai.operation.name\"]) in (\"chat\", \"text_completion\", \"generate_content\", \"embeddings\")\n\
-         | extend own_user = {user}\n\
          | join kind=leftouter parents on $left.{operation} == $right.parent_operation, $left.{parent} == $right.parent_id\n\
-         | extend user = coalesce(own_user, parent_user)\n\
-         | extend input = {input}, output = {output}\n\
-         | extend cached = coalesce({cached}, 0), reasoning = coalesce({reasoning}, 0)\n\
+         | join kind=leftouter operations on $left.{operation} == $right.user_operation\n\
+         | extend user = coalesce(span_user, parent_user, operation_user)\n\
+         {counts}\
          | extend weight = iff({item_count} > 0, tolong({item_count}), 1)\n\
-         | extend missing = isnull(input) and isnull(output)\n\
-         | extend bad = not(missing) and (coalesce(input, 0) < 0 or coalesce(output, 0) < 0 or cached < 0 \
-         or reasoning < 0 or cached > coalesce(input, 0) or reasoning > coalesce(output, 0))\n\
+         | extend missing = isnull(input) and isnull(output) and not(input_bad or output_bad)\n\
+         | extend bad = input_bad or output_bad or cached_bad or reasoning_bad \
+         or coalesce(cached, 0) > coalesce(input, 0) or coalesce(reasoning, 0) > coalesce(output, 0)\n\
          | extend good = not(missing) and not(bad)\n\
          | extend subscription = \"\", deployment = tostring({props}[\"gen_ai.request.model\"]), \
          response_model = tostring({props}[\"gen_ai.response.model\"]), \
          service_tier = tostring({props}[\"openai.response.service_tier\"]), estimated = weight > 1\n\
          | summarize input_tokens = sumif(coalesce(input, 0) * weight, good), \
-         cached_input_tokens = sumif(cached * weight, good), output_tokens = sumif(coalesce(output, 0) * weight, good), \
-         reasoning_tokens = sumif(reasoning * weight, good), requests = sumif(weight, good), \
+         cached_input_tokens = sumif(coalesce(cached, 0) * weight, good), \
+         output_tokens = sumif(coalesce(output, 0) * weight, good), \
+         reasoning_tokens = sumif(coalesce(reasoning, 0) * weight, good), requests = sumif(weight, good), \
          rejected = sumif(weight, bad), usage_missing = sumif(weight, missing)\n    \
-         by bucket_start = bin({time}, 15m), user, subscription, deployment, response_model, service_tier, estimated",
-        input = count(&["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"]),
-        output = count(&["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"]),
-        cached = count(&["gen_ai.usage.cache_read.input_tokens"]),
-        reasoning = count(&["gen_ai.usage.reasoning.output_tokens"]),
+         by bucket_start = bin({time}, 15m), user, subscription, deployment, response_model, service_tier, estimated"
     )
 }
 
@@ -170,12 +215,13 @@ fn apim(schema: Schema, names: &MetricNames) -> String {
          estimated = {streamed} =~ \"true\"\n\
          | summarize prompt = sumif({sum}, {name} == {prompt}), completion = sumif({sum}, {name} == {completion}), \
          cached = sumif({sum}, {name} == {cached}), total_calls = sumif({count}, {name} == {total}), \
-         prompt_calls = sumif({count}, {name} == {prompt})\n    \
+         prompt_calls = sumif({count}, {name} == {prompt}), any_calls = max({count})\n    \
          by bucket_start = bin({time}, 15m), user, deployment, subscription, estimated\n\
-         | extend calls = tolong(iff(total_calls > 0, total_calls, prompt_calls)), bad = cached > prompt\n\
+         | extend calls = tolong(iff(total_calls > 0, total_calls, iff(prompt_calls > 0, prompt_calls, any_calls))), \
+         bad = cached > prompt\n\
          | extend response_model = \"\", service_tier = \"\", input_tokens = iff(bad, 0, tolong(prompt)), \
          cached_input_tokens = iff(bad, 0, tolong(cached)), output_tokens = iff(bad, 0, tolong(completion)), \
-         reasoning_tokens = 0, requests = iff(bad, 0, calls), rejected = iff(bad, calls, 0), usage_missing = 0",
+         reasoning_tokens = 0, requests = iff(bad, 0, calls), rejected = iff(bad, max_of(calls, 1), 0), usage_missing = 0",
         user = dimension(&names.user),
         deployment = dimension(&names.deployment),
         subscription = dimension(&names.subscription),

@@ -64,6 +64,6 @@ impl AzureBackend {
         deployments: &[String],
     ) -> Result<QueryRows, QueryError> {
         let query = self.query(source, from, to, users, deployments)?;
-        self.client.run(&query, from, to).await
+        self.client.run(&query, from, to, source).await
     }
 }

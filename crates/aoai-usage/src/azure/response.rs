@@ -81,8 +81,17 @@ pub struct QueryRows {
     pub partial: Option<String>,
 }
 
-/// Reads the rows of a 200 response in the result schema.
-pub fn read_rows(body: &str) -> Result<QueryRows, String> {
+/// What the rows of a response must match: the period and source that were asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub source: UsageSource,
+}
+
+/// Reads the rows of a 200 response in the result schema. A row outside the period, off the
+/// 15-minute grid or of another source means the result is not the query's, and fails it.
+pub fn read_rows(body: &str, expected: &Expected) -> Result<QueryRows, String> {
     let body: Body =
         serde_json::from_str(body).map_err(|error| format!("the response is not a query result: {error}"))?;
     let mut result = QueryRows::default();
@@ -126,9 +135,21 @@ pub fn read_rows(body: &str) -> Result<QueryRows, String> {
         });
     }
     for (index, row) in table.rows.iter().enumerate() {
-        result
-            .rows
-            .push(columns.read(row).map_err(|error| format!("row {index}: {error}"))?);
+        let row = columns.read(row).map_err(|error| format!("row {index}: {error}"))?;
+        let start = row.bucket_start;
+        if start < crate::row::bucket_start(expected.from) || start >= expected.to {
+            return Err(format!("row {index}: bucket {start} is outside the period asked for"));
+        }
+        if crate::row::bucket_start(start) != start {
+            return Err(format!("row {index}: bucket {start} is not on the 15-minute grid"));
+        }
+        if row.source != expected.source {
+            return Err(format!(
+                "row {index}: source {} is not the source asked for, {}",
+                row.source, expected.source
+            ));
+        }
+        result.rows.push(row);
     }
     Ok(result)
 }
@@ -188,16 +209,20 @@ fn read_text(value: &Value) -> Option<String> {
     }
 }
 
-/// Reads a long column, native (`100`) or as text (`"100"`); null is 0.
+/// The largest whole number a JSON float holds exactly.
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// Reads a long column, native (`100`) or as text (`"100"`). Null is refused: the queries
+/// sum with `sumif`, which gives 0, so a null means the result is not the query's.
 fn read_count(value: &Value) -> Result<u64, String> {
     match value {
-        Value::Null => Ok(0),
+        Value::Null => Err("is null".to_owned()),
         Value::Number(number) => number
             .as_u64()
             .or_else(|| {
                 number
                     .as_f64()
-                    .filter(|float| float.fract() == 0.0 && *float >= 0.0)
+                    .filter(|float| float.fract() == 0.0 && *float >= 0.0 && *float <= MAX_EXACT_FLOAT)
                     .map(|float| float as u64)
             })
             .ok_or_else(|| format!("is not a whole non-negative count: {number}")),
@@ -213,7 +238,11 @@ fn read_bool(value: &Value) -> Result<bool, String> {
     match value {
         Value::Null => Ok(false),
         Value::Bool(flag) => Ok(*flag),
-        Value::Number(number) => Ok(number.as_i64().unwrap_or(0) != 0),
+        Value::Number(number) => match number.as_f64() {
+            Some(0.0) => Ok(false),
+            Some(1.0) => Ok(true),
+            _ => Err(format!("is not a boolean: {number}")),
+        },
         Value::String(text) => match text.to_ascii_lowercase().as_str() {
             "true" | "1" => Ok(true),
             "false" | "0" | "" => Ok(false),
@@ -255,6 +284,11 @@ mod tests {
         assert!(read_time(&row[0]).is_ok());
         assert!(read_count(&serde_json::json!(-1)).is_err());
         assert!(read_count(&serde_json::json!("1.5")).is_err());
+        assert!(read_count(&serde_json::json!(1e30)).is_err());
+        assert!(read_count(&Value::Null).is_err());
+        assert_eq!(read_count(&serde_json::json!(3000.0)), Ok(3000));
+        assert_eq!(read_bool(&serde_json::json!(1.0)), Ok(true));
+        assert!(read_bool(&serde_json::json!(0.5)).is_err());
     }
 
     #[test]
@@ -263,7 +297,12 @@ mod tests {
         let body = partial["response"]["body"].clone();
         let mut with_schema = body.clone();
         with_schema["tables"] = serde_json::json!([]);
-        let message = read_rows(&body.to_string()).expect_err("the fixture's table is not the usage schema");
+        let expected = Expected {
+            from: DateTime::from_timestamp(0, 0).expect("time"),
+            to: DateTime::from_timestamp(900, 0).expect("time"),
+            source: UsageSource::Otel,
+        };
+        let message = read_rows(&body.to_string(), &expected).expect_err("the fixture's table is not the usage schema");
         assert!(message.contains("bucket_start"), "{message}");
         let error: ApiError = serde_json::from_value(body["error"].clone()).expect("error object");
         assert!(error.describe().contains("E_OVERFLOW"), "{}", error.describe());
