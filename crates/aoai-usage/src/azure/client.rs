@@ -258,7 +258,7 @@ impl QueryClient {
     }
 }
 
-/// The longest time one usage request spends on a query, retries included, below the
+/// The maximum time one usage request spends on a query, retries included, below the
 /// 230 seconds after which the Functions front end drops an HTTP request.
 const TOTAL_BUDGET: Duration = Duration::from_secs(200);
 

@@ -81,7 +81,7 @@ pub struct QueryRows {
     pub partial: Option<String>,
 }
 
-/// What the rows of a response must match: the period and source that were asked for.
+/// The period and source a response's rows must match.
 #[derive(Debug, Clone, Copy)]
 pub struct Expected {
     pub from: DateTime<Utc>,
