@@ -48,7 +48,8 @@ fn run(arguments: &[String]) -> Result<(), ChatError> {
         .build()
         .map_err(|error| ChatError::Usage(format!("cannot start the async runtime: {error}")))?;
     let result = runtime.block_on(session::run(settings, &telemetry));
-    drop(runtime);
+    // The input thread may still wait for a line; it does not hold the runtime up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     for failure in telemetry.shutdown() {
         eprintln!("aoai-chat: telemetry not fully sent ({failure})");
     }

@@ -3,23 +3,61 @@
 
 use std::io::Write;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use serde_json::json;
+use tokio::sync::mpsc;
 
 use crate::error::ChatError;
 use crate::openai::{ChatClient, Completion, Message};
 use crate::settings::Settings;
 use crate::telemetry::{CallRecord, Telemetry};
 
+/// Lines of standard input, read on a thread of their own so that Ctrl-C at the prompt is
+/// never stuck behind a blocking read.
+struct Input {
+    lines: mpsc::Receiver<std::io::Result<String>>,
+}
+
+impl Input {
+    fn start() -> Input {
+        let (sender, lines) = mpsc::channel(1);
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lines() {
+                if sender.blocking_send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Input { lines }
+    }
+
+    async fn next(&mut self) -> Result<Option<String>, ChatError> {
+        tokio::select! {
+            line = self.lines.recv() => line
+                .transpose()
+                .map_err(|error| ChatError::Usage(format!("cannot read standard input: {error}"))),
+            _ = tokio::signal::ctrl_c() => Err(ChatError::Interrupted),
+        }
+    }
+}
+
+/// Writes to standard output; a closed pipe (`| head`) stops the output, not the app.
+fn print(text: &str) {
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
 /// Runs the session; returns the first error of a one-prompt run, or of an interrupted one.
 pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatError> {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut input = Input::start();
     let user = match settings.user.clone() {
         Some(user) => user,
         None => {
             eprint!("User id: ");
             let _ = std::io::stderr().flush();
-            let line = next_line(&mut lines).await?;
-            line.map(|line| line.trim().to_owned())
+            input
+                .next()
+                .await?
+                .map(|line| line.trim().to_owned())
                 .filter(|line| !line.is_empty())
                 .ok_or_else(|| ChatError::Usage("no user id was given; pass --user <id>".to_owned()))?
         }
@@ -39,7 +77,7 @@ pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatEr
     loop {
         eprint!("> ");
         let _ = std::io::stderr().flush();
-        let Some(line) = next_line(&mut lines).await? else {
+        let Some(line) = input.next().await? else {
             return Ok(());
         };
         if line.trim().is_empty() {
@@ -53,11 +91,13 @@ pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatEr
     }
 }
 
-async fn next_line(lines: &mut tokio::io::Lines<BufReader<tokio::io::Stdin>>) -> Result<Option<String>, ChatError> {
-    tokio::select! {
-        line = lines.next_line() => line.map_err(|error| ChatError::Usage(format!("cannot read standard input: {error}"))),
-        _ = tokio::signal::ctrl_c() => Err(ChatError::Interrupted),
-    }
+/// Returns messages in the GenAI conventions' JSON form, for `gen_ai.*.messages`.
+fn message_json(messages: &[Message]) -> String {
+    let list: Vec<_> = messages
+        .iter()
+        .map(|message| json!({"role": message.role, "parts": [{"type": "text", "content": message.content}]}))
+        .collect();
+    serde_json::Value::Array(list).to_string()
 }
 
 /// Sends one prompt with the conversation so far, prints the answer, and records the call.
@@ -70,53 +110,63 @@ async fn turn(
     prompt: &str,
 ) -> Result<(), ChatError> {
     let context = telemetry.turn(user);
-
     messages.push(Message {
         role: "user",
         content: prompt.to_owned(),
     });
+
+    let call = telemetry.start_call(&context, &settings.deployment, &client.server_address(), user);
     let printing = settings.stream;
     let result: Result<Completion, ChatError> = tokio::select! {
         result = client.complete(messages, user, |text| {
             if printing {
-                print!("{text}");
-                let _ = std::io::stdout().flush();
+                print(text);
             }
         }) => result,
         _ = tokio::signal::ctrl_c() => Err(ChatError::Interrupted),
     };
-
+    // A completion the content filter cut is billed: its usage is recorded, then it fails.
+    let error = match &result {
+        Ok(completion) => completion.filter_error(),
+        Err(error) => Some(error.clone()),
+    };
     let completion = result.as_ref().ok();
-    telemetry.call(
-        &context,
+    let content = settings.record_content;
+    telemetry.finish_call(
+        call,
         &CallRecord {
             deployment: &settings.deployment,
-            server_address: &client.server_address(),
-            user,
             response_model: completion.and_then(|completion| completion.response_model.as_deref()),
             response_id: completion.and_then(|completion| completion.response_id.as_deref()),
             usage: completion.and_then(|completion| completion.usage),
-            error: result.as_ref().err(),
-            prompt: settings.record_content.then_some(prompt),
-            completion: completion
-                .filter(|_| settings.record_content)
-                .map(|completion| completion.content.as_str()),
+            error: error.as_ref(),
+            input_messages: content.then(|| message_json(messages)),
+            output_messages: completion.filter(|_| content).map(|completion| {
+                message_json(&[Message {
+                    role: "assistant",
+                    content: completion.content.clone(),
+                }])
+            }),
         },
     );
-    telemetry.end_turn(&context);
+    telemetry.end_turn(&context, error.as_ref());
 
-    let completion = match result {
-        Ok(completion) => completion,
-        Err(error) => {
+    if printing {
+        print("\n");
+    }
+    let completion = match (result, error) {
+        (Ok(completion), None) => completion,
+        (_, Some(error)) => {
+            messages.pop();
+            return Err(error);
+        }
+        (Err(error), None) => {
             messages.pop();
             return Err(error);
         }
     };
-
-    if printing {
-        println!();
-    } else {
-        println!("{}", completion.content);
+    if !printing {
+        print(&format!("{}\n", completion.content));
     }
     match completion.usage {
         Some(usage) => eprintln!(

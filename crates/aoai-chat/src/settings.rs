@@ -23,23 +23,29 @@ Options (each also read from the environment variable in brackets):
                          called [AZURE_OPENAI_API_VERSION]
   --system <text>        system message
   --stream               print the answer as it arrives
-  --max-tokens <n>       largest completion, in tokens
-  --record-content       also record prompt and completion text on the spans (off by default)
-  --help                 print this help
+  --max-tokens <n>       largest completion, in tokens, sent as max_completion_tokens
+  --record-content       also record the messages on the spans, as gen_ai.input.messages and
+                         gen_ai.output.messages (off by default)
+  -h, --help             print this help
+  --                     ends the options; the rest is the prompt
 
 Authentication, in this order:
   AZURE_OPENAI_API_KEY   an API key, sent as `api-key`
-  AOAI_GATEWAY_SCOPE     through API Management: an Entra ID token for the gateway's audience,
-                         plus APIM_SUBSCRIPTION_KEY as `Ocp-Apim-Subscription-Key` when set
+  AOAI_GATEWAY_SCOPE     through API Management: an Entra ID token for the gateway's audience
   otherwise              an Entra ID token for https://cognitiveservices.azure.com/.default
-  AZURE_CREDENTIAL       developer_tools (default: az login) or managed_identity, with
-                         AZURE_CLIENT_ID for a user-assigned identity
+  APIM_SUBSCRIPTION_KEY  sent as `Ocp-Apim-Subscription-Key` with either Entra ID token
+  AZURE_CREDENTIAL       developer_tools (default: az login), managed_identity (with
+                         AZURE_CLIENT_ID for a user-assigned identity), workload_identity,
+                         or client_secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)
 
 Telemetry:
-  APPLICATIONINSIGHTS_CONNECTION_STRING  where spans and the token-usage histogram go; its
-                         IngestionEndpoint is used as given, also plain http on loopback
+  APPLICATIONINSIGHTS_CONNECTION_STRING  where spans and the token-usage histogram go; a plain
+                         http IngestionEndpoint is kept on loopback and made https elsewhere
 
-Exit codes:
+Calls: 10 s to connect, 120 s between reads; a throttled or failed call is tried 3 times,
+waiting for Retry-After up to 60 s.
+
+Exit codes (of a one-prompt run; an interactive run ends with 0 at end of input):
   0 success             2 invalid settings        3 no token from the credential
   4 refused (401/403)   5 deployment not found     6 throttled beyond the retry limit
   7 content filter      8 network failure or timeout   9 other service error
@@ -109,9 +115,16 @@ pub fn parse(arguments: &[String], env: impl Fn(&str) -> Option<String>) -> Resu
     let mut rest = arguments.iter();
     while let Some(argument) = rest.next() {
         let mut value = |name: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| ChatError::Usage(format!("{name} needs a value; run aoai-chat --help")))
+            let value = rest
+                .next()
+                .map(|value| value.trim().to_owned())
+                .ok_or_else(|| ChatError::Usage(format!("{name} needs a value; run aoai-chat --help")))?;
+            if value.is_empty() || value.starts_with("--") {
+                return Err(ChatError::Usage(format!(
+                    "{name} needs a value, not '{value}'; run aoai-chat --help"
+                )));
+            }
+            Ok(value)
         };
         match argument.as_str() {
             "--help" | "-h" => return Ok(Parsed::Help),
@@ -152,8 +165,18 @@ pub fn parse(arguments: &[String], env: impl Fn(&str) -> Option<String>) -> Resu
                 .to_owned(),
         )
     })?;
+    // Azure deployment names are letters, digits, '-', '_' and '.', so they fit a URL path as they are.
+    if deployment.is_empty()
+        || !deployment
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
+    {
+        return Err(ChatError::Usage(format!(
+            "deployment '{deployment}' is not a deployment name: use letters, digits, '-', '_' and '.'"
+        )));
+    }
     if let Some(version) = &api_version
-        && !version.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        && (version.is_empty() || !version.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'))
     {
         return Err(ChatError::Usage(format!(
             "--api-version '{version}' is not a version such as 2024-10-21"
@@ -213,6 +236,11 @@ fn check_endpoint(text: &str) -> Result<url::Url, ChatError> {
         Some(url::Host::Domain(name)) => name == "localhost",
         None => false,
     };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ChatError::Usage(format!(
+            "endpoint '{text}' must have no query or fragment; give the resource address only"
+        )));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),

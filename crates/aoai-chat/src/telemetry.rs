@@ -34,18 +34,28 @@ impl std::fmt::Debug for Telemetry {
     }
 }
 
-/// The values a model call records on its span.
+/// The values a model call records on its span once it has returned.
 #[derive(Debug, Clone)]
 pub struct CallRecord<'a> {
     pub deployment: &'a str,
-    pub server_address: &'a str,
-    pub user: &'a str,
     pub response_model: Option<&'a str>,
     pub response_id: Option<&'a str>,
     pub usage: Option<TokenUsage>,
     pub error: Option<&'a ChatError>,
-    pub prompt: Option<&'a str>,
-    pub completion: Option<&'a str>,
+    /// The messages sent, in the GenAI conventions' JSON form, when content is recorded.
+    pub input_messages: Option<String>,
+    pub output_messages: Option<String>,
+}
+
+/// The span of a model call in progress.
+pub struct CallSpan {
+    span: Option<opentelemetry_sdk::trace::Span>,
+}
+
+impl std::fmt::Debug for CallSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallSpan").finish_non_exhaustive()
+    }
 }
 
 impl Telemetry {
@@ -105,53 +115,67 @@ impl Telemetry {
         Context::current_with_span(span)
     }
 
-    /// Ends the turn's span.
-    pub fn end_turn(&self, turn: &Context) {
-        turn.span().end();
+    /// Ends the turn's span, with an error status when the turn failed.
+    pub fn end_turn(&self, turn: &Context, error: Option<&ChatError>) {
+        let span = turn.span();
+        if let Some(error) = error {
+            span.set_status(Status::error(error.to_string()));
+        }
+        span.end();
     }
 
-    /// Records one model call as a CLIENT span under `turn`, and its tokens in the histogram.
-    pub fn call(&self, turn: &Context, record: &CallRecord<'_>) {
+    /// Starts the CLIENT span `chat {deployment}` of a model call under `turn`, before the
+    /// request is sent, so the span covers the call.
+    pub fn start_call(&self, turn: &Context, deployment: &str, server_address: &str, user: &str) -> CallSpan {
         let Some(tracer) = &self.tracer else {
+            return CallSpan { span: None };
+        };
+        let span = tracer
+            .span_builder(format!("chat {deployment}"))
+            .with_kind(SpanKind::Client)
+            .with_attributes([
+                KeyValue::new("gen_ai.operation.name", "chat"),
+                KeyValue::new("gen_ai.provider.name", PROVIDER),
+                KeyValue::new("gen_ai.request.model", deployment.to_owned()),
+                KeyValue::new("server.address", server_address.to_owned()),
+                KeyValue::new("user.id", user.to_owned()),
+            ])
+            .start_with_context(tracer, turn);
+        CallSpan { span: Some(span) }
+    }
+
+    /// Records what the call returned on its span, ends it, and adds its tokens to the histogram.
+    pub fn finish_call(&self, call: CallSpan, record: &CallRecord<'_>) {
+        let Some(mut span) = call.span else {
             return;
         };
-        let mut attributes = vec![
-            KeyValue::new("gen_ai.operation.name", "chat"),
-            KeyValue::new("gen_ai.provider.name", PROVIDER),
-            KeyValue::new("gen_ai.request.model", record.deployment.to_owned()),
-            KeyValue::new("server.address", record.server_address.to_owned()),
-            KeyValue::new("user.id", record.user.to_owned()),
-        ];
         if let Some(model) = record.response_model {
-            attributes.push(KeyValue::new("gen_ai.response.model", model.to_owned()));
+            span.set_attribute(KeyValue::new("gen_ai.response.model", model.to_owned()));
         }
         if let Some(id) = record.response_id {
-            attributes.push(KeyValue::new("gen_ai.response.id", id.to_owned()));
+            span.set_attribute(KeyValue::new("gen_ai.response.id", id.to_owned()));
         }
         if let Some(usage) = record.usage {
             let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
-            attributes.extend([
-                KeyValue::new("gen_ai.usage.input_tokens", count(usage.input)),
-                KeyValue::new("gen_ai.usage.cache_read.input_tokens", count(usage.cached_input)),
-                KeyValue::new("gen_ai.usage.output_tokens", count(usage.output)),
-                KeyValue::new("gen_ai.usage.reasoning.output_tokens", count(usage.reasoning)),
-            ]);
+            span.set_attribute(KeyValue::new("gen_ai.usage.input_tokens", count(usage.input)));
+            span.set_attribute(KeyValue::new(
+                "gen_ai.usage.cache_read.input_tokens",
+                count(usage.cached_input),
+            ));
+            span.set_attribute(KeyValue::new("gen_ai.usage.output_tokens", count(usage.output)));
+            span.set_attribute(KeyValue::new(
+                "gen_ai.usage.reasoning.output_tokens",
+                count(usage.reasoning),
+            ));
         }
-        if let Some(prompt) = record.prompt {
-            attributes.push(KeyValue::new("gen_ai.input.messages", prompt.to_owned()));
+        if let Some(messages) = &record.input_messages {
+            span.set_attribute(KeyValue::new("gen_ai.input.messages", messages.clone()));
         }
-        if let Some(completion) = record.completion {
-            attributes.push(KeyValue::new("gen_ai.output.messages", completion.to_owned()));
+        if let Some(messages) = &record.output_messages {
+            span.set_attribute(KeyValue::new("gen_ai.output.messages", messages.clone()));
         }
         if let Some(error) = record.error {
-            attributes.push(KeyValue::new("error.type", error.kind()));
-        }
-        let mut span = tracer
-            .span_builder(format!("chat {}", record.deployment))
-            .with_kind(SpanKind::Client)
-            .with_attributes(attributes)
-            .start_with_context(tracer, turn);
-        if let Some(error) = record.error {
+            span.set_attribute(KeyValue::new("error.type", error.kind()));
             span.set_status(Status::error(error.to_string()));
         }
         span.end();

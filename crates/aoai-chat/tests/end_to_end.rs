@@ -66,6 +66,18 @@ async fn v1(State(state): State<Arc<OpenAi>>, uri: axum::http::Uri, headers: Hea
         headers,
         body,
     });
+    if deployment == "slow" {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        return reply("plain");
+    }
+    if deployment == "cut" {
+        let mut completion: Value =
+            serde_json::from_str(&fixture("aoai-chat-completion-gpt-4.1-usage-details.json")).expect("fixture");
+        completion["choices"][0]["finish_reason"] = json!("content_filter");
+        completion["choices"][0]["content_filter_results"]["violence"] =
+            json!({"filtered": true, "severity": "medium"});
+        return axum::Json(completion).into_response();
+    }
     reply(&deployment)
 }
 
@@ -545,4 +557,113 @@ async fn dated_version_and_gateway_token() {
         "Bearer token-for-api://contoso-gateway"
     );
     assert_eq!(calls[0].headers["ocp-apim-subscription-key"], "subscription-key");
+}
+
+/// Parses an Application Insights duration, `[d.]hh:mm:ss.fffffff`, in milliseconds.
+fn milliseconds(duration: &str) -> u64 {
+    let (clock, fraction) = duration.rsplit_once('.').unwrap_or((duration, "0"));
+    let (days, clock) = clock.split_once('.').unwrap_or(("0", clock));
+    let whole = days.parse::<u64>().expect("days") * 86_400
+        + clock
+            .split(':')
+            .map(|part| part.parse::<u64>().expect("a number"))
+            .fold(0, |total, part| total * 60 + part);
+    let fraction: String = format!("{fraction}000").chars().take(3).collect();
+    whole * 1000 + fraction.parse::<u64>().expect("digits")
+}
+
+#[tokio::test]
+async fn call_span_covers_the_call_and_filtered_usage() {
+    let (_openai, endpoint) = start_openai().await;
+    let (captured, ingestion) = start_capture().await;
+    let env = vec![("AZURE_OPENAI_API_KEY", "test-key".to_owned()), connection(&ingestion)];
+    let outputs = tokio::task::spawn_blocking(move || {
+        let slow = chat(
+            &["--user", "erin", "--endpoint", &endpoint, "--deployment", "slow", "hi"],
+            &env,
+        );
+        let cut = chat(
+            &["--user", "erin", "--endpoint", &endpoint, "--deployment", "cut", "hi"],
+            &env,
+        );
+        (slow, cut)
+    })
+    .await
+    .expect("task");
+    assert!(
+        outputs.0.status.success(),
+        "{}",
+        String::from_utf8_lossy(&outputs.0.stderr)
+    );
+    assert_eq!(outputs.1.status.code(), Some(7));
+    let envelopes = captured.envelopes.lock().expect("lock").clone();
+    let span = |name: &str| {
+        envelopes
+            .iter()
+            .find(|envelope| envelope["data"]["baseData"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no span {name}"))
+    };
+    let slow = span("chat slow");
+    let duration = milliseconds(slow["data"]["baseData"]["duration"].as_str().expect("duration"));
+    assert!(duration >= 350, "the call span lasts {duration} ms, less than the call");
+    let cut = span("chat cut");
+    let properties = &cut["data"]["baseData"]["properties"];
+    assert_eq!(
+        properties["gen_ai.usage.input_tokens"], "8",
+        "a filtered completion is billed: {properties}"
+    );
+    assert_eq!(properties["error.type"], "content_filter");
+}
+
+#[tokio::test]
+async fn ctrl_c_at_prompt_exits_and_flushes() {
+    let (_openai, endpoint) = start_openai().await;
+    let (captured, ingestion) = start_capture().await;
+    let (name, value) = connection(&ingestion);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aoai-chat"))
+        .args(["--endpoint", &endpoint, "--deployment", "plain"])
+        .env("AZURE_OPENAI_API_KEY", "test-key")
+        .env(name, value)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, b"frank\nhello\n").expect("write");
+    // Wait for the answer, keep standard input open, then press Ctrl-C at the next prompt.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut line = [0_u8; 32];
+    let read = tokio::task::spawn_blocking(move || std::io::Read::read(&mut stdout, &mut line).map(|count| count > 0))
+        .await
+        .expect("task")
+        .expect("read");
+    assert!(read);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("task");
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "Ctrl-C took {:?}",
+        started.elapsed()
+    );
+    let envelopes = captured.envelopes.lock().expect("lock").clone();
+    assert!(
+        envelopes
+            .iter()
+            .any(|envelope| envelope["data"]["baseData"]["name"] == "chat plain"),
+        "the call span was flushed before exit"
+    );
 }

@@ -139,39 +139,50 @@ impl ChatClient {
             }
             let response = request.send().await.map_err(|error| {
                 ChatError::Network(format!(
-                    "the call to {} failed: {error}. Check the endpoint and the network",
-                    self.server_address()
+                    "the call to {} failed: {}. Check the endpoint and the network",
+                    self.server_address(),
+                    describe_network_error(&error)
                 ))
             })?;
             let status = response.status();
+            let event_stream = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("text/event-stream"));
             if status.is_success() {
-                return if self.settings.stream {
+                // A service that sends one JSON body for a stream request is read as such.
+                return if self.settings.stream && event_stream {
                     stream::read(response, &mut on_text).await
                 } else {
                     let text = response
                         .text()
                         .await
                         .map_err(|error| ChatError::Network(format!("the response could not be read: {error}")))?;
-                    response::read(&text)
+                    let completion = response::read(&text)?;
+                    if self.settings.stream {
+                        on_text(&completion.content);
+                    }
+                    Ok(completion)
                 };
             }
             let wait = retry_after(response.headers());
             let text = response.text().await.unwrap_or_default();
             let retryable = status.as_u16() == 429 || status.is_server_error();
             if retryable && attempt < ATTEMPTS {
-                let wait = wait.unwrap_or(Duration::from_millis(500 * u64::from(attempt)));
-                if wait <= MAX_RETRY_WAIT {
-                    eprintln!("(HTTP {}; retrying in {} s)", status.as_u16(), wait.as_secs_f32());
-                    tokio::time::sleep(wait).await;
+                let pause = wait.unwrap_or(Duration::from_millis(500 * u64::from(attempt)));
+                if pause <= MAX_RETRY_WAIT {
+                    eprintln!("(HTTP {}; retrying in {} ms)", status.as_u16(), pause.as_millis());
+                    tokio::time::sleep(pause).await;
                     continue;
                 }
             }
-            return Err(self.failure(status.as_u16(), &text, wait));
+            return Err(self.failure(status.as_u16(), &text, wait, attempt));
         }
         Err(ChatError::Service("the call failed on every attempt".to_owned()))
     }
 
-    fn failure(&self, status: u16, body: &str, wait: Option<Duration>) -> ChatError {
+    fn failure(&self, status: u16, body: &str, wait: Option<Duration>, attempts: u32) -> ChatError {
         let error: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let code = error["error"]["code"].as_str().unwrap_or_default();
         let message = error["error"]["message"]
@@ -193,9 +204,20 @@ impl ChatClient {
                 self.server_address()
             )),
             429 => ChatError::Throttled(format!(
-                "the deployment is throttling calls after {ATTEMPTS} attempts{}; try again later or raise its quota",
-                wait.map(|wait| format!(" (it asked to wait {} s)", wait.as_secs()))
-                    .unwrap_or_default()
+                "the deployment is throttling calls after {attempts} attempt{}{}; try again later or raise its quota",
+                if attempts == 1 { "" } else { "s" },
+                wait.map(|wait| {
+                    if wait > MAX_RETRY_WAIT {
+                        format!(
+                            " (it asked to wait {} ms, longer than the {} s this app waits)",
+                            wait.as_millis(),
+                            MAX_RETRY_WAIT.as_secs()
+                        )
+                    } else {
+                        format!(" (it asked to wait {} ms)", wait.as_millis())
+                    }
+                })
+                .unwrap_or_default()
             )),
             400 if code == "content_filter" => {
                 let filters = response::filtered_categories(&error["error"]["innererror"]["content_filter_result"]);
@@ -208,20 +230,44 @@ impl ChatClient {
                     }
                 ))
             }
-            _ => ChatError::Service(format!("the call failed with HTTP {status} {code}: {message}")),
+            _ if code.is_empty() => ChatError::Service(format!("the call failed with HTTP {status}: {message}")),
+            _ => ChatError::Service(format!("the call failed with HTTP {status} ({code}): {message}")),
         }
     }
 }
 
-/// Reads `retry-after-ms` or `Retry-After` (seconds).
+/// Reads `retry-after-ms`, or `Retry-After` as seconds or an HTTP date. A value too large
+/// to read waits longer than this app does.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|text| text.trim().parse::<u64>().ok())
-    };
-    value("retry-after-ms")
-        .map(Duration::from_millis)
-        .or_else(|| value("retry-after").map(Duration::from_secs))
+    let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    if let Some(value) = text("retry-after-ms") {
+        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_millis));
+    }
+    let value = text("retry-after")?;
+    if value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (date.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Describes a failed request by its cause: a timeout, a refused connection, or the
+/// innermost error.
+pub fn describe_network_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out (10 s to connect, 120 s between reads)".to_owned();
+    }
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    if error.is_connect() {
+        format!("could not connect ({cause})")
+    } else {
+        cause.to_string()
+    }
 }

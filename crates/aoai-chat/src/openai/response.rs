@@ -14,38 +14,52 @@ pub struct Completion {
     /// `None` when the response carried no usage, such as a stream without its usage chunk.
     pub usage: Option<TokenUsage>,
     pub finish_reason: Option<String>,
+    /// The categories that cut the completion when the content filter stopped it. The
+    /// call is still billed, so its usage is kept.
+    pub filtered: Option<Vec<String>>,
+}
+
+impl Completion {
+    /// Returns the content-filter error of a completion the filter cut.
+    pub fn filter_error(&self) -> Option<ChatError> {
+        let filters = self.filtered.as_ref()?;
+        Some(ChatError::ContentFilter(format!(
+            "the completion was cut by the content filter ({}); rephrase the prompt",
+            if filters.is_empty() {
+                "no category named".to_owned()
+            } else {
+                filters.join(", ")
+            }
+        )))
+    }
 }
 
 /// Reads a non-streamed completion.
 pub fn read(text: &str) -> Result<Completion, ChatError> {
     let body: Value = serde_json::from_str(text)
         .map_err(|error| ChatError::Service(format!("the response is not a chat completion: {error}")))?;
-    let choice = &body["choices"][0];
-    let completion = Completion {
-        content: choice["message"]["content"].as_str().unwrap_or_default().to_owned(),
+    let Some(choice) = body["choices"].as_array().and_then(|choices| choices.first()) else {
+        return Err(ChatError::Service(
+            "the response has no choices, so it carries no completion".to_owned(),
+        ));
+    };
+    let message = &choice["message"];
+    // A model that declines returns a refusal instead of content.
+    let content = message["content"]
+        .as_str()
+        .or_else(|| message["refusal"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let finish_reason = non_empty(&choice["finish_reason"]);
+    Ok(Completion {
+        content,
         response_model: non_empty(&body["model"]),
         response_id: non_empty(&body["id"]),
         usage: read_usage(&body["usage"]),
-        finish_reason: non_empty(&choice["finish_reason"]),
-    };
-    check_filter(&completion, &choice["content_filter_results"])?;
-    Ok(completion)
-}
-
-/// Fails a completion that the content filter cut, naming the categories.
-pub fn check_filter(completion: &Completion, results: &Value) -> Result<(), ChatError> {
-    if completion.finish_reason.as_deref() == Some("content_filter") {
-        let filters = filtered_categories(results);
-        return Err(ChatError::ContentFilter(format!(
-            "the completion was cut by the content filter ({})",
-            if filters.is_empty() {
-                "no category named".to_owned()
-            } else {
-                filters.join(", ")
-            }
-        )));
-    }
-    Ok(())
+        filtered: (finish_reason.as_deref() == Some("content_filter"))
+            .then(|| filtered_categories(&choice["content_filter_results"])),
+        finish_reason,
+    })
 }
 
 /// Returns the categories of a `content_filter_results` object that filtered.
