@@ -4,21 +4,46 @@
 use std::io::Write;
 
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::error::ChatError;
 use crate::openai::{ChatClient, Completion, Message};
 use crate::settings::Settings;
 use crate::telemetry::{CallRecord, Telemetry};
 
+/// Ctrl-C, listened for from the start of the session. A listener made only while waiting
+/// would miss a Ctrl-C pressed between two waits.
+#[derive(Clone)]
+struct Interrupt {
+    pressed: watch::Receiver<bool>,
+}
+
+impl Interrupt {
+    fn start() -> Interrupt {
+        let (sender, pressed) = watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = sender.send(true);
+            }
+        });
+        Interrupt { pressed }
+    }
+
+    /// Resolves once Ctrl-C has been pressed, also if it was pressed before the call.
+    async fn pressed(&mut self) {
+        let _ = self.pressed.wait_for(|pressed| *pressed).await;
+    }
+}
+
 /// Lines of standard input, read on a thread of their own so that Ctrl-C at the prompt is
 /// never stuck behind a blocking read.
 struct Input {
     lines: mpsc::Receiver<std::io::Result<String>>,
+    interrupt: Interrupt,
 }
 
 impl Input {
-    fn start() -> Input {
+    fn start(interrupt: Interrupt) -> Input {
         let (sender, lines) = mpsc::channel(1);
         std::thread::spawn(move || {
             for line in std::io::stdin().lines() {
@@ -27,15 +52,16 @@ impl Input {
                 }
             }
         });
-        Input { lines }
+        Input { lines, interrupt }
     }
 
     async fn next(&mut self) -> Result<Option<String>, ChatError> {
+        let mut interrupt = self.interrupt.clone();
         tokio::select! {
             line = self.lines.recv() => line
                 .transpose()
                 .map_err(|error| ChatError::Usage(format!("cannot read standard input: {error}"))),
-            _ = tokio::signal::ctrl_c() => Err(ChatError::Interrupted),
+            () = interrupt.pressed() => Err(ChatError::Interrupted),
         }
     }
 }
@@ -48,7 +74,8 @@ fn print(text: &str) {
 
 /// Runs the session; returns the first error of a one-prompt run, or of an interrupted one.
 pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatError> {
-    let mut input = Input::start();
+    let interrupt = Interrupt::start();
+    let mut input = Input::start(interrupt.clone());
     let user = match settings.user.clone() {
         Some(user) => user,
         None => {
@@ -72,7 +99,7 @@ pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatEr
     }
 
     if let Some(prompt) = &settings.prompt {
-        return turn(&client, &settings, telemetry, &user, &mut messages, prompt).await;
+        return turn(&client, &settings, telemetry, &user, &mut messages, prompt, interrupt).await;
     }
     loop {
         eprint!("> ");
@@ -83,7 +110,17 @@ pub async fn run(settings: Settings, telemetry: &Telemetry) -> Result<(), ChatEr
         if line.trim().is_empty() {
             continue;
         }
-        match turn(&client, &settings, telemetry, &user, &mut messages, line.trim()).await {
+        match turn(
+            &client,
+            &settings,
+            telemetry,
+            &user,
+            &mut messages,
+            line.trim(),
+            interrupt.clone(),
+        )
+        .await
+        {
             Ok(()) => {}
             Err(ChatError::Interrupted) => return Err(ChatError::Interrupted),
             Err(error) => eprintln!("aoai-chat: {error}"),
@@ -108,6 +145,7 @@ async fn turn(
     user: &str,
     messages: &mut Vec<Message>,
     prompt: &str,
+    mut interrupt: Interrupt,
 ) -> Result<(), ChatError> {
     let context = telemetry.turn(user);
     messages.push(Message {
@@ -123,7 +161,7 @@ async fn turn(
                 print(text);
             }
         }) => result,
-        _ = tokio::signal::ctrl_c() => Err(ChatError::Interrupted),
+        () = interrupt.pressed() => Err(ChatError::Interrupted),
     };
     // A completion the content filter cut is billed: its usage is recorded, then it fails.
     let error = match &result {
