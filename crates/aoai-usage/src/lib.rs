@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod azure;
+pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod deployments;
 pub mod directory;
 pub mod ingest;

@@ -10,6 +10,7 @@ use aoai_usage::startup::build_state;
 const HELP: &str = "aoai-usage: per-user Azure OpenAI usage and exact cost
 
 Usage: aoai-usage [--sample-data]
+       aoai-usage report [options]    print usage and cost; see aoai-usage report --help
 
   --sample-data  fill an empty local store with a generated 30-day sample, then serve it
   --help         print this help
@@ -19,8 +20,22 @@ Settings are read from environment variables; see the README.";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     aoai_host::init_tracing();
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.first().map(String::as_str) == Some("report") {
+        let config = Config::from_lookup(|name| std::env::var(name).ok())?;
+        return match aoai_usage::cli::report(&arguments[1..], &config).await {
+            Ok(text) => {
+                print!("{text}");
+                Ok(())
+            }
+            Err(message) => {
+                eprintln!("aoai-usage report: {message}");
+                std::process::exit(2);
+            }
+        };
+    }
     let mut sample = false;
-    for argument in std::env::args().skip(1) {
+    for argument in arguments {
         match argument.as_str() {
             "--sample-data" => sample = true,
             "--help" | "-h" => {

@@ -2,7 +2,7 @@
 
 mod error;
 mod track;
-mod usage;
+pub mod usage;
 
 use std::sync::Arc;
 
@@ -72,6 +72,9 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(ready))
         .route("/api/usage", get(usage::usage))
         .route("/api/usage/queries", get(usage::queries))
+        .route("/api/dashboard", get(crate::dashboard::page))
+        .route("/api/dashboard/app.js", get(crate::dashboard::script))
+        .route("/api/dashboard/app.css", get(crate::dashboard::style))
         .route("/v2/track", post(track::track))
         .route("/v2.1/track", post(track::track))
         .layer(DefaultBodyLimit::max(body_limit))

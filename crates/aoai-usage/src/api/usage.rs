@@ -15,7 +15,7 @@ use crate::report::{
     to_csv, to_json,
 };
 
-fn defaults(state: &AppState) -> ParamDefaults {
+pub fn defaults(state: &AppState) -> ParamDefaults {
     ParamDefaults {
         source: state.settings.source,
         currency: state.prices.default_currency,
@@ -23,8 +23,16 @@ fn defaults(state: &AppState) -> ParamDefaults {
     }
 }
 
-pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+/// The sums of one usage request, with where its prices came from.
+#[derive(Debug)]
+pub struct Computed {
+    pub totals: Totals,
+    pub sample: bool,
+    pub provenance: PriceProvenance,
+}
+
+/// Reads, prices and sums the usage of `params` from the configured backend.
+pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed, ApiError> {
     let served = state.prices.catalog(params.currency).await?;
     let provenance = PriceProvenance {
         source: served.loaded.source.as_str(),
@@ -80,6 +88,20 @@ pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
     })
     .await
     .map_err(|error| ApiError::Internal(format!("usage task failed: {error}")))??;
+    Ok(Computed {
+        totals,
+        sample,
+        provenance,
+    })
+}
+
+pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+    let Computed {
+        totals,
+        sample,
+        provenance,
+    } = compute(&state, &params).await?;
 
     match params.format {
         Format::Json => {

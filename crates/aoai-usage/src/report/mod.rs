@@ -6,9 +6,11 @@ mod measures;
 mod params;
 mod resolve;
 mod response;
+mod table;
 
 pub use aggregate::{AggregateError, Aggregator, IMPOSSIBLE_COUNTS, Totals, aggregate, passes_filters};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};
 pub use response::{PriceProvenance, to_csv, to_json};
+pub use table::to_table;

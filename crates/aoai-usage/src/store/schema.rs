@@ -55,5 +55,49 @@ pub fn create(connection: &Connection) -> rusqlite::Result<()> {
              parent_span TEXT,
              user_id TEXT
          );",
-    )
+    )?;
+    upgrade(connection)
+}
+
+/// Adds the columns that stores made by earlier versions lack, so an old store opens.
+fn upgrade(connection: &Connection) -> rusqlite::Result<()> {
+    let mut columns = Vec::new();
+    {
+        let mut statement = connection.prepare("SELECT name FROM pragma_table_info('rejected')")?;
+        let names = statement.query_map([], |row| row.get::<_, String>(0))?;
+        for name in names {
+            columns.push(name?);
+        }
+    }
+    for column in ["user_id", "deployment", "response_model"] {
+        if !columns.iter().any(|name| name == column) {
+            connection.execute_batch(&format!("ALTER TABLE rejected ADD COLUMN {column} TEXT"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_rejected_table_upgraded() {
+        let connection = Connection::open_in_memory().expect("database");
+        connection
+            .execute_batch(
+                "CREATE TABLE rejected (id INTEGER PRIMARY KEY, source TEXT NOT NULL, time_ms INTEGER NOT NULL,
+                     reason TEXT NOT NULL, detail TEXT NOT NULL);",
+            )
+            .expect("old table");
+        create(&connection).expect("upgrade");
+        create(&connection).expect("a second run changes nothing");
+        connection
+            .execute(
+                "INSERT INTO rejected (source, time_ms, reason, detail, user_id, deployment, response_model)
+                 VALUES ('otel', 0, 'r', 'd', 'u', 'x', 'm')",
+                [],
+            )
+            .expect("the new columns exist");
+    }
 }
