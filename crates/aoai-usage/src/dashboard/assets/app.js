@@ -21,6 +21,7 @@
     q: url.get("q") || "",
     refresh: url.get("refresh") === "on",
     sort: url.get("sort") || "cost",
+    stack: url.get("stack") === "deployment_type" ? "deployment_type" : "model",
     dir: url.get("dir") || "desc",
   };
   let timer = null;
@@ -99,6 +100,7 @@
     $("#source").value = state.source;
     $("#q").value = state.q;
     $("#refresh").checked = state.refresh;
+    $("#stack").value = state.stack;
   }
 
   function readControls() {
@@ -110,6 +112,7 @@
     state.source = $("#source").value;
     state.q = $("#q").value.trim();
     state.refresh = $("#refresh").checked;
+    state.stack = $("#stack").value;
   }
 
   // The view is kept in the address, so it can be shared.
@@ -353,7 +356,7 @@
       const [main, byModel, byDay, byType] = await Promise.all([
         users ? get(query({ group_by: "user" }, users)) : Promise.resolve(all),
         get(query({ group_by: "user,model" }, users)),
-        get(query({ group_by: "day,model" }, users)),
+        get(query({ group_by: `day,${state.stack}` }, users)),
         get(query({ group_by: "deployment_type" }, users)),
       ]);
       lastUsers = main;
@@ -362,7 +365,7 @@
       quality(main);
       table(main);
       stacked($("#chart-users"), byModel.rows, (row) => row.user, (row) => row.model, { byCost: true, horizontal: true, dataName: "data-user", label: "Cost by user" });
-      stacked($("#chart-days"), byDay.rows, (row) => row.day, (row) => row.model, { byCost: false, horizontal: false, dataName: "data-day", label: "Cost by day" });
+      stacked($("#chart-days"), byDay.rows, (row) => row.day, (row) => row[state.stack], { byCost: false, horizontal: false, dataName: "data-day", label: "Cost by day" });
       stacked($("#chart-types"), byType.rows, (row) => row.deployment_type, () => "cost", { byCost: true, horizontal: true, dataName: "data-type", label: "Cost by deployment type" });
       $("#csv").href = query({ group_by: "user", format: "csv" }, users);
       const [from, to] = period();
@@ -377,6 +380,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     writeControls();
     $("#range").addEventListener("change", () => { state.range = $("#range").value; writeControls(); });
+    $("#stack").addEventListener("change", () => load());
     $("#controls").addEventListener("submit", (event) => { event.preventDefault(); load(); });
     load();
   });
