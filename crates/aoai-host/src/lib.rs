@@ -1,13 +1,21 @@
-//! What every custom handler shares with the Azure Functions host: logs on standard error,
+//! The parts every custom handler shares with the Azure Functions host: logs on standard error,
 //! which the host collects, and a clean stop on SIGTERM, which the host sends.
 
 /// Starts logging to standard error at the level in `RUST_LOG`, `info` when it is unset or invalid.
 pub fn init_tracing() {
+    init_tracing_at("info");
+}
+
+/// Starts logging to standard error at the level in `RUST_LOG`, else `default`. Colours are
+/// used only when standard error is a terminal, so logs written to files stay plain.
+pub fn init_tracing_at(default: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

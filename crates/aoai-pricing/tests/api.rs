@@ -373,3 +373,10 @@ async fn long_values_cut_in_messages() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn function_key_parameter_ignored() {
+    let (status, body) = get(&format!("/api/price?model=gpt-4o-2024-11-20&code=secret-key&{AT}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!body.to_string().contains("secret-key"));
+}

@@ -48,8 +48,14 @@ pub async fn report(arguments: &[String], config: &Config) -> Result<String, Str
         if argument == "--help" || argument == "-h" {
             return Ok(format!("{REPORT_HELP}\n"));
         }
+        if !argument.starts_with("--") {
+            return Err(format!(
+                "unexpected argument '{argument}'; run aoai-usage report --help"
+            ));
+        }
         let value = rest
             .next()
+            .filter(|value| !value.starts_with("--"))
             .ok_or_else(|| format!("{argument} needs a value; run aoai-usage report --help"))?;
         if argument == "--format" {
             format = value.clone();

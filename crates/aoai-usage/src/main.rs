@@ -19,9 +19,10 @@ Settings are read from environment variables; see the README.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    aoai_host::init_tracing();
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    // The report command prints data; its log shows only warnings unless RUST_LOG asks for more.
     if arguments.first().map(String::as_str) == Some("report") {
+        aoai_host::init_tracing_at("warn");
         let config = Config::from_lookup(|name| std::env::var(name).ok())?;
         return match aoai_usage::cli::report(&arguments[1..], &config).await {
             Ok(text) => {
@@ -34,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
             }
         };
     }
+    aoai_host::init_tracing();
     let mut sample = false;
     for argument in arguments {
         match argument.as_str() {

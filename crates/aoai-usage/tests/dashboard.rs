@@ -227,6 +227,24 @@ async fn dashboard_matches_the_api() {
         browser.screenshot(&docs.join("dashboard.png")).await;
     }
 
+    // The bars of the top users and "others" add up to the total.
+    let bars: Vec<f64> = serde_json::from_value(
+        browser
+            .script("return [...document.querySelectorAll('#chart-users g')].map(g => Number(g.dataset.cost));")
+            .await,
+    )
+    .expect("bar costs");
+    let total: f64 = expected["total"]["cost"]
+        .as_str()
+        .expect("cost")
+        .parse()
+        .expect("number");
+    assert_eq!(bars.len(), 16, "the top 15 and others");
+    assert!(
+        (bars.iter().sum::<f64>() - total).abs() < 1e-6,
+        "{bars:?} against {total}"
+    );
+
     // The table is sorted by cost, and a click on the header turns the order around.
     let costs = "return [...document.querySelectorAll('#users tbody tr')].map(r => Number(r.dataset.cost || 0));";
     let descending: Vec<f64> = serde_json::from_value(browser.script(costs).await).expect("costs");
@@ -292,6 +310,21 @@ async fn dashboard_matches_the_api() {
             .await,
         "1"
     );
+
+    // A function key in the address is passed on, and an unknown zone is an error that says so.
+    browser
+        .open(&format!("{base}/api/dashboard?range=30d&tz=UTC&code=key%27%22%3E"))
+        .await;
+    browser.ready().await;
+    browser
+        .script("document.querySelector('#tz').value = 'Nowhere/Zone'; document.querySelector('#controls').requestSubmit();")
+        .await;
+    let status = browser
+        .script("const s = document.querySelector('#status'); return [s.dataset.state, s.textContent, document.querySelector('#tiles').children.length];")
+        .await;
+    assert_eq!(status[0], "error", "{status}");
+    assert!(status[1].as_str().expect("text").contains("Nowhere/Zone"), "{status}");
+    assert_eq!(status[2], 0, "old results are cleared after an error");
 
     // Another time zone moves calls across day boundaries.
     let days = "return Object.fromEntries([...document.querySelectorAll('#chart-days g[data-day]')].map(g => [g.dataset.day, g.dataset.cost]));";

@@ -117,3 +117,23 @@ async fn report_rejects_bad_options() {
         );
     }
 }
+
+#[tokio::test]
+async fn table_aligns_wide_characters() {
+    let usage = Usage::start("report-wide");
+    usage
+        .track(&[
+            Span::chat("mini", 1000, 100).user(Some("山田太郎")).envelope(),
+            Span::chat("mini", 1000, 100).user(Some("bob")).envelope(),
+        ])
+        .await;
+    let dir = usage.state.store.path().parent().expect("store folder").to_owned();
+    let table = report(&dir, "table");
+    let widths: Vec<usize> = table
+        .lines()
+        .filter(|line| line.starts_with('山') || line.starts_with("bob") || line.starts_with("user"))
+        .map(unicode_width::UnicodeWidthStr::width)
+        .collect();
+    assert_eq!(widths.len(), 3, "{table}");
+    assert!(widths.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
+}

@@ -134,6 +134,10 @@ impl PriceParams {
 pub fn collect(raw_query: Option<&str>, allowed: &[&str]) -> Result<BTreeMap<String, String>, ApiError> {
     let mut values = BTreeMap::new();
     for (name, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        // The Functions host reads the function key from `code`; it is not a price parameter.
+        if name == "code" {
+            continue;
+        }
         if !allowed.contains(&name.as_ref()) {
             let accepted = if allowed.is_empty() {
                 "this route takes no parameters".to_owned()

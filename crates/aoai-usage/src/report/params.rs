@@ -72,6 +72,8 @@ impl UsageParams {
         for (name, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
             let value = value.trim().to_owned();
             match name.as_ref() {
+                // The Functions host reads the function key from `code`; it is not a usage parameter.
+                "code" => {}
                 "user" | "model" | "deployment" if value.is_empty() => {
                     return Err(invalid(&name, format!("parameter '{name}' is empty")));
                 }

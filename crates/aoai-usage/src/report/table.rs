@@ -1,5 +1,7 @@
 //! The aligned text table of the `report` command.
 
+use unicode_width::UnicodeWidthStr;
+
 use super::aggregate::Totals;
 use super::group::Dimension;
 use super::params::UsageParams;
@@ -51,7 +53,7 @@ pub fn to_table(params: &UsageParams, totals: &Totals) -> String {
     let mut widths = vec![0; header.len()];
     for line in all {
         for (index, cell) in line.iter().enumerate() {
-            widths[index] = widths[index].max(cell.chars().count());
+            widths[index] = widths[index].max(cell.width());
         }
     }
     let render = |line: &Vec<String>| {
@@ -59,10 +61,12 @@ pub fn to_table(params: &UsageParams, totals: &Totals) -> String {
             .iter()
             .enumerate()
             .map(|(index, cell)| {
+                // Padding counts display columns, so wide characters line up.
+                let padding = " ".repeat(widths[index].saturating_sub(cell.width()));
                 if index < keys {
-                    format!("{cell:<width$}", width = widths[index])
+                    format!("{cell}{padding}")
                 } else {
-                    format!("{cell:>width$}", width = widths[index])
+                    format!("{padding}{cell}")
                 }
             })
             .collect();

@@ -11,8 +11,10 @@
   const url = new URLSearchParams(location.search);
   const key = url.get("code");
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const RANGES = ["this-month", "last-month", "7d", "30d", "custom"];
+  const pick = (value, allowed, fallback) => (allowed.includes(value) ? value : fallback);
   const state = {
-    range: url.get("range") || "this-month",
+    range: pick(url.get("range"), RANGES, "this-month"),
     from: url.get("from") || "",
     to: url.get("to") || "",
     tz: url.get("tz") || browserZone,
@@ -21,11 +23,24 @@
     q: url.get("q") || "",
     refresh: url.get("refresh") === "on",
     sort: url.get("sort") || "cost",
+    dir: pick(url.get("dir"), ["asc", "desc"], "desc"),
     stack: url.get("stack") === "deployment_type" ? "deployment_type" : "model",
-    dir: url.get("dir") || "desc",
   };
+  // Stale responses of an earlier load are dropped; only the newest load draws.
+  let generation = 0;
+  const OTHERS = "\u0000others";
   let timer = null;
   let lastUsers = null;
+
+  const validZone = (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-CA", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!validZone(state.tz)) state.tz = browserZone;
 
   // Dates are YYYY-MM-DD strings of the chosen zone; day arithmetic runs on UTC dates.
   const today = (tz) => new Intl.DateTimeFormat("en-CA", { timeZone: tz }).format(new Date());
@@ -107,7 +122,9 @@
     state.range = $("#range").value;
     state.from = $("#from").value;
     state.to = $("#to").value;
-    state.tz = $("#tz").value.trim() || browserZone;
+    const zone = $("#tz").value.trim() || browserZone;
+    if (!validZone(zone)) throw new Error(`unknown time zone '${zone}'; use an IANA name such as Europe/Paris`);
+    state.tz = zone;
     state.currency = $("#currency").value.trim();
     state.source = $("#source").value;
     state.q = $("#q").value.trim();
@@ -132,7 +149,7 @@
     box.replaceChildren();
     const total = body.total;
     const items = [
-      ["cost", `Cost (${body.currency})`, total.cost, money(total.cost)],
+      ["cost", `Cost (${body.currency})`, total.cost, money(total.cost) + (total.priced ? "" : " *")],
       ["requests", "Requests", total.requests, count(total.requests)],
       ["input", "Input tokens", total.input_tokens, count(total.input_tokens)],
       ["cached", "Cached input tokens", total.cached_input_tokens, count(total.cached_input_tokens)],
@@ -241,7 +258,8 @@
         get(query({ group_by: "model,deployment" }, [user])),
         get(query({ group_by: "day" }, [user])),
       ]);
-      $("#detail-title").textContent = `Breakdown of ${user}`;
+      const known = lastUsers && lastUsers.rows.find((row) => row.user === user);
+      $("#detail-title").textContent = `Breakdown of ${known && known.display_name ? `${known.display_name} (${user})` : user}`;
       const fill = (selector, rows, cells) => {
         const tbody = $(selector + " tbody");
         tbody.replaceChildren();
@@ -268,21 +286,25 @@
     let keys = [...totals.keys()];
     if (options.byCost) keys.sort((a, b) => totals.get(b) - totals.get(a));
     else keys.sort();
-    if (keys.length > TOP && options.byCost) keys = keys.slice(0, TOP).concat(["others"]);
+    const hidden = keys.length > TOP && options.byCost ? keys.length - TOP : 0;
+    if (hidden > 0) keys = keys.slice(0, TOP).concat([OTHERS]);
 
     const series = [...new Set(rows.map(seriesOf))].sort();
     const bars = new Map(keys.map((k) => [k, new Map()]));
     for (const row of rows) {
-      const bar = bars.has(keyOf(row)) ? keyOf(row) : "others";
+      const bar = keys.slice(0, keys.length - (hidden > 0 ? 1 : 0)).includes(keyOf(row)) ? keyOf(row) : OTHERS;
       if (!bars.has(bar)) continue;
       const segments = bars.get(bar);
       segments.set(seriesOf(row), (segments.get(seriesOf(row)) || 0) + Number(row.cost || 0));
     }
+    const sum = (k) => [...bars.get(k).values()].reduce((a, b) => a + b, 0);
 
-    const max = Math.max(1e-12, ...[...bars.values()].map((s) => [...s.values()].reduce((a, b) => a + b, 0)));
+    // The scale follows the named bars; a larger "others" bar is cut at the edge and labelled.
+    const named = keys.filter((k) => k !== OTHERS);
+    const max = Math.max(1e-12, ...(named.length ? named : keys).map(sum));
     const horizontal = options.horizontal;
     const band = horizontal ? 18 : Math.max(6, Math.min(28, 520 / Math.max(1, keys.length)));
-    const width = horizontal ? 520 : 60 + keys.length * band;
+    const width = horizontal ? 520 : Math.max(420, 60 + keys.length * band);
     const height = horizontal ? 10 + keys.length * band : 220;
 
     const svg = document.createElementNS(SVG, "svg");
@@ -292,12 +314,13 @@
     keys.forEach((k, index) => {
       const group = document.createElementNS(SVG, "g");
       group.setAttribute(options.dataName, k);
-      group.setAttribute("data-cost", String(totals.get(k) ?? [...bars.get(k).values()].reduce((a, b) => a + b, 0)));
+      group.setAttribute("data-cost", String(sum(k)));
       let offset = 0;
       series.forEach((name, s) => {
         const value = bars.get(k).get(name) || 0;
         if (value <= 0) return;
-        const size = (value / max) * (horizontal ? 360 : 200);
+        const full = horizontal ? 360 : 200;
+        const size = Math.min((value / max) * full, Math.max(0, full - offset));
         const rect = document.createElementNS(SVG, "rect");
         if (horizontal) {
           rect.setAttribute("x", String(150 + offset)); rect.setAttribute("y", String(5 + index * band));
@@ -316,7 +339,7 @@
       const text = document.createElementNS(SVG, "text");
       if (horizontal) {
         text.setAttribute("x", "145"); text.setAttribute("y", String(17 + index * band)); text.setAttribute("text-anchor", "end");
-        const label = names.get(k) || k;
+        const label = k === OTHERS ? `others (${hidden}): ${money(sum(k))}` : names.get(k) || k;
         text.textContent = label.length > 22 ? label.slice(0, 21) + "…" : label;
       } else {
         text.setAttribute("x", String(40 + index * band + band / 2)); text.setAttribute("y", "225");
@@ -338,12 +361,20 @@
     container.replaceChildren(svg, legend);
   }
 
+  function clearResults() {
+    for (const selector of ["#tiles", "#chart-users", "#chart-days", "#chart-types", "#users tbody"]) $(selector).replaceChildren();
+    $("#quality").hidden = true;
+    $("#detail").hidden = true;
+    $("#csv").removeAttribute("href");
+  }
+
   async function load() {
-    readControls();
-    writeControls();
-    writeAddress();
+    const mine = ++generation;
     setStatus("loading", "Loading…");
     try {
+      readControls();
+      writeControls();
+      writeAddress();
       const all = await get(query({ group_by: "user" }));
       let users = null;
       if (state.q) {
@@ -359,6 +390,7 @@
         get(query({ group_by: `day,${state.stack}` }, users)),
         get(query({ group_by: "deployment_type" }, users)),
       ]);
+      if (mine !== generation) return;
       lastUsers = main;
       $("#sample").hidden = !main.sample;
       tiles(main);
@@ -371,6 +403,8 @@
       const [from, to] = period();
       setStatus("ready", `${from} to ${to} (${state.tz}), ${main.currency}, prices from ${main.prices.source} as of ${main.prices.as_of.slice(0, 10)}${main.prices.stale ? " (stale)" : ""}`);
     } catch (error) {
+      if (mine !== generation) return;
+      clearResults();
       setStatus("error", `Loading failed: ${error.message}`);
     }
     clearInterval(timer);
@@ -379,7 +413,13 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     writeControls();
-    $("#range").addEventListener("change", () => { state.range = $("#range").value; writeControls(); });
+    $("#range").addEventListener("change", () => {
+      const [tz, q, currency] = [$("#tz").value, $("#q").value, $("#currency").value];
+      state.range = $("#range").value;
+      writeControls();
+      [$("#tz").value, $("#q").value, $("#currency").value] = [tz, q, currency];
+    });
+    $("#refresh").addEventListener("change", () => load());
     $("#stack").addEventListener("change", () => load());
     $("#controls").addEventListener("submit", (event) => { event.preventDefault(); load(); });
     load();
