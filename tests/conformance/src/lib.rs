@@ -135,7 +135,7 @@ pub async fn start(binary: &Path, env: &[(&str, String)]) -> Handler {
 
 /// Sends every route with each of its methods and the host's headers, and returns the
 /// routes the handler has no route for (its `no_route` or `method_not_allowed` error). An
-/// application answer such as a 404 for an unknown model means the route is served.
+/// application error such as a 404 for an unknown model means the route is served.
 pub async fn unserved(handler: &Handler, routes: &[Route]) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut failures = Vec::new();
