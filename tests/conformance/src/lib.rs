@@ -95,13 +95,18 @@ impl Drop for Handler {
 
 /// Starts `binary` as the host does: a free port, the repository root as working directory.
 pub async fn start(binary: &Path, env: &[(&str, String)]) -> Handler {
+    start_in(&repository_root(), binary, env).await
+}
+
+/// Starts `binary` as the host does, with `app_root` as its working directory.
+pub async fn start_in(app_root: &Path, binary: &Path, env: &[(&str, String)]) -> Handler {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .unwrap_or(0);
     let mut command = Command::new(binary);
     command
-        .current_dir(repository_root())
+        .current_dir(app_root)
         .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
