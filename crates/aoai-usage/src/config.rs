@@ -19,6 +19,8 @@ pub struct Config {
     pub source: UsageSource,
     pub metric_names: MetricNames,
     pub deployment_files: Vec<PathBuf>,
+    /// An inline deployment catalog, in any of the file forms.
+    pub deployment_json: Option<String>,
     pub default_region: String,
     pub default_deployment_type: DeploymentType,
     pub directory: Option<PathBuf>,
@@ -77,6 +79,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "API Management metric dimensions of user, deployment, subscription and streaming",
     ),
     ("AOAI_DEPLOYMENTS", "(none)", "comma-separated deployment catalog files"),
+    (
+        "AOAI_DEPLOYMENTS_JSON",
+        "(none)",
+        "deployment catalog as JSON text, read before the files",
+    ),
     (
         "AOAI_DEFAULT_REGION",
         "eastus2",
@@ -265,6 +272,7 @@ impl Config {
             source,
             metric_names,
             deployment_files,
+            deployment_json: read("AOAI_DEPLOYMENTS_JSON"),
             default_region,
             default_deployment_type,
             directory: read("USAGE_DIRECTORY").map(PathBuf::from),

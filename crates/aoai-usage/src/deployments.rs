@@ -3,7 +3,8 @@
 //!
 //! Callers put a deployment name in the request URL (`/openai/deployments/prod-chat-eu/…`),
 //! and that name says nothing about the model. The app reads the catalog from the files
-//! that `AOAI_DEPLOYMENTS` lists, separated by commas. A file is one of these JSON forms:
+//! that `AOAI_DEPLOYMENTS` lists, separated by commas, and from the JSON text in
+//! `AOAI_DEPLOYMENTS_JSON` (which the Bicep templates set). Each is one of these JSON forms:
 //!
 //! | form | region of its deployments |
 //! |---|---|
@@ -124,7 +125,23 @@ impl DeploymentCatalog {
     ///
     /// `default_region` is the region of deployments in files that name none.
     pub fn from_files(paths: &[PathBuf], default_region: &str) -> Result<DeploymentCatalog, DeploymentError> {
+        Self::from_sources(None, paths, default_region)
+    }
+
+    /// Reads the inline catalog text `inline` (from `AOAI_DEPLOYMENTS_JSON`), then merges the
+    /// catalog files, in order.
+    pub fn from_sources(
+        inline: Option<&str>,
+        paths: &[PathBuf],
+        default_region: &str,
+    ) -> Result<DeploymentCatalog, DeploymentError> {
         let mut catalog = DeploymentCatalog::default();
+        if let Some(text) = inline {
+            let origin = "AOAI_DEPLOYMENTS_JSON";
+            for (index, deployment) in Self::parse(text, origin, default_region)?.into_iter().enumerate() {
+                catalog.insert(deployment, format!("'{origin}' at index {index}"))?;
+            }
+        }
         for path in paths {
             let origin = path.display().to_string();
             let text = read_text(path)?;
@@ -135,6 +152,7 @@ impl DeploymentCatalog {
         }
         tracing::info!(
             files = paths.len(),
+            inline = inline.is_some(),
             deployments = catalog.len(),
             "loaded deployment catalog"
         );

@@ -18,7 +18,11 @@ use crate::store::Store;
 /// a Tokio runtime, because the price source starts loading in the background.
 pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let store = Store::open(&config.store_path)?;
-    let deployments = DeploymentCatalog::from_files(&config.deployment_files, &config.default_region)?;
+    let deployments = DeploymentCatalog::from_sources(
+        config.deployment_json.as_deref(),
+        &config.deployment_files,
+        &config.default_region,
+    )?;
     // A live Retail Prices fetch covers the regions the deployments are in, beside PRICING_REGIONS.
     let mut price_settings = config.prices.clone();
     let regions = &mut price_settings.source.retail.regions;

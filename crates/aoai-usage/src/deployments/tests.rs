@@ -340,3 +340,33 @@ fn empty_catalog() {
     assert_eq!(catalog.len(), 0);
     assert!(catalog.get("chat").is_none());
 }
+
+#[test]
+fn inline_catalog_is_read_before_the_files() {
+    let inline = format!(
+        r#"{{"account": "aoai-meter-oai", "location": "swedencentral", "deployments": [{}]}}"#,
+        item("chat", "gpt-4o", "2024-11-20", "DataZoneStandard")
+    );
+    let catalog = DeploymentCatalog::from_sources(Some(&inline), &[], "eastus2").expect("inline catalog");
+    let chat = catalog.get("CHAT").expect("chat is in the catalog");
+    assert_eq!(chat.region, "swedencentral");
+    assert_eq!(chat.account.as_deref(), Some("aoai-meter-oai"));
+    assert_eq!(chat.sku.deployment_type, DeploymentType::DataZone);
+    assert_eq!(chat.model.version, Some(date("2024-11-20")));
+
+    let error = DeploymentCatalog::from_sources(Some("[1"), &[], "eastus2")
+        .expect_err("broken inline JSON")
+        .to_string();
+    assert!(error.contains("'AOAI_DEPLOYMENTS_JSON' is not valid JSON"), "{error}");
+
+    let dir = std::env::temp_dir().join(format!("aoai-inline-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let file = dir.join("other.json");
+    std::fs::write(&file, format!("[{}]", item("chat", "gpt-4o-mini", "2024-07-18", "GlobalStandard")))
+        .expect("catalog file");
+    let error = DeploymentCatalog::from_sources(Some(&inline), std::slice::from_ref(&file), "eastus2")
+        .expect_err("the file disagrees with the inline catalog")
+        .to_string();
+    assert!(error.contains("AOAI_DEPLOYMENTS_JSON"), "{error}");
+    std::fs::remove_dir_all(&dir).ok();
+}
