@@ -60,6 +60,9 @@ param currency string = 'USD'
 @maxValue(730)
 param retentionDays int = 90
 
+@description('Read the apps\' host keys into the gateway. The keys exist only once the apps have started, so the first deployment sets this to false, and the one after publishing the apps leaves it true.')
+param readFunctionKeys bool = true
+
 param tags object = {
   application: 'aoai-meter'
 }
@@ -207,7 +210,7 @@ module pricingApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainers.pricingApp
     appInsightsName: monitoring.outputs.appInsightsName
     handlerSettings: pricingAppSettings
-    maximumInstanceCount: 10
+    maximumInstanceCount: 40
     instanceMemoryMB: 512
     tags: tags
   }
@@ -222,13 +225,16 @@ module usageApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainers.usageApp
     appInsightsName: monitoring.outputs.appInsightsName
     handlerSettings: usageAppSettings
-    maximumInstanceCount: 10
+    maximumInstanceCount: 40
     instanceMemoryMB: 2048
     tags: tags
   }
 }
 
-// The apps' host keys, read when the gateway's named values are written.
+// The apps' host keys, read when the gateway's named values are written. Until then the
+// gateway holds a placeholder, and calls through it to the apps get 401 from the app.
+var keyPlaceholder = 'read-after-the-apps-are-published'
+
 resource pricingSite 'Microsoft.Web/sites@2024-04-01' existing = {
   name: names.pricingApp
 }
@@ -254,8 +260,8 @@ module apim 'modules/apim.bicep' = {
     userTokenQuotaPerMinute: userTokenQuotaPerMinute
     pricingAppHostName: pricingApp.outputs.hostName
     usageAppHostName: usageApp.outputs.hostName
-    pricingFunctionKey: listKeys('${pricingSite.id}/host/default', '2024-04-01').functionKeys.default
-    usageFunctionKey: listKeys('${usageSite.id}/host/default', '2024-04-01').functionKeys.default
+    pricingFunctionKey: readFunctionKeys ? listKeys('${pricingSite.id}/host/default', '2024-04-01').functionKeys.default : keyPlaceholder
+    usageFunctionKey: readFunctionKeys ? listKeys('${usageSite.id}/host/default', '2024-04-01').functionKeys.default : keyPlaceholder
     tags: tags
   }
 }
@@ -266,6 +272,7 @@ module openAiApi 'modules/apim-openai-api.bicep' = {
     serviceName: apim.outputs.serviceName
     openAiEndpoint: openAi.outputs.endpoint
     productName: apim.outputs.openAiProductName
+    azureMonitorLoggerId: apim.outputs.azureMonitorLoggerId
   }
 }
 
@@ -299,9 +306,7 @@ module roles 'modules/role-assignments.bicep' = {
     openAiAccountName: openAi.outputs.accountName
     workspaceName: monitoring.outputs.workspaceName
     appInsightsName: monitoring.outputs.appInsightsName
-    storageAccountName: storage.outputs.accountName
     gatewayPrincipalId: apim.outputs.principalId
-    pricingAppPrincipalId: pricingApp.outputs.principalId
     usageAppPrincipalId: usageApp.outputs.principalId
   }
 }

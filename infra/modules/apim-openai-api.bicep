@@ -10,6 +10,9 @@ param openAiEndpoint string
 @description('Product the API belongs to.')
 param productName string
 
+@description('Resource id of the gateway\'s Azure Monitor logger.')
+param azureMonitorLoggerId string
+
 resource service 'Microsoft.ApiManagement/service@2024-05-01' existing = {
   name: serviceName
 }
@@ -112,6 +115,34 @@ resource policy 'Microsoft.ApiManagement/service/apis/policies@2024-05-01' = {
   properties: {
     format: 'rawxml'
     value: loadTextContent('../policies/azure-openai-api.xml')
+  }
+}
+
+// Token counts of every call in ApiManagementGatewayLlmLog, exact for streamed calls too.
+// Prompts and completions are personal data that chargeback does not need, so none are logged.
+resource llmLogs 'Microsoft.ApiManagement/service/apis/diagnostics@2024-06-01-preview' = {
+  parent: api
+  name: 'azuremonitor'
+  properties: {
+    loggerId: azureMonitorLoggerId
+    alwaysLog: 'allErrors'
+    logClientIp: false
+    verbosity: 'information'
+    sampling: {
+      samplingType: 'fixed'
+      percentage: 100
+    }
+    largeLanguageModel: {
+      logs: 'enabled'
+      requests: {
+        messages: 'none'
+        maxSizeInBytes: 0
+      }
+      responses: {
+        messages: 'none'
+        maxSizeInBytes: 0
+      }
+    }
   }
 }
 

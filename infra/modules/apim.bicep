@@ -156,6 +156,16 @@ resource logger 'Microsoft.ApiManagement/service/loggers@2024-05-01' = {
   }
 }
 
+// Azure Monitor logger for the gateway's resource logs, which the API-level LLM logging uses.
+resource azureMonitorLogger 'Microsoft.ApiManagement/service/loggers@2024-05-01' = {
+  parent: service
+  name: 'azuremonitor'
+  properties: {
+    loggerType: 'azureMonitor'
+    isBuffered: true
+  }
+}
+
 // metrics: true is what lets azure-openai-emit-token-metric reach Application Insights.
 resource diagnostic 'Microsoft.ApiManagement/service/diagnostics@2024-05-01' = {
   parent: service
@@ -283,5 +293,6 @@ resource reportsSubscription 'Microsoft.ApiManagement/service/subscriptions@2024
 output serviceName string = service.name
 output gatewayUrl string = service.properties.gatewayUrl
 output principalId string = service.identity.principalId
+output azureMonitorLoggerId string = azureMonitorLogger.id
 output openAiProductName string = openAiProduct.name
 output reportsProductName string = reportsProduct.name

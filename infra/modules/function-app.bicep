@@ -1,6 +1,8 @@
 // One Flex Consumption function app running a custom handler binary, with a system-assigned
 // identity, identity-based host storage and deployment storage, and the app settings it reads.
 
+import { roleIds } from 'role-ids.bicep'
+
 @description('Azure region of the app.')
 param location string
 
@@ -20,7 +22,7 @@ param appInsightsName string
 param handlerSettings object
 
 @description('Most instances the app scales out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 
@@ -111,6 +113,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         version: '1.0'
       }
     }
+  }
+}
+
+// The host keeps its state and keys in blob storage, and shared keys are off, so the app
+// cannot start until its identity holds this role.
+resource appUsesStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, app.id, roleIds.storageBlobDataOwner)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
   }
 }
 

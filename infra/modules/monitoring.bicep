@@ -43,7 +43,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     IngestionMode: 'LogAnalytics'
     RetentionInDays: retentionDays
     // API Management's token metrics are custom metrics; without dimensions the per-user
-    // "User ID" dimension is dropped and usage cannot be attributed.
+    // "User ID" dimension is dropped and usage cannot be attributed. The property is missing
+    // from the published resource types, so Bicep warns about it (BCP037).
+    #disable-next-line BCP037
     CustomMetricsOptedInType: 'WithDimensions'
   }
 }

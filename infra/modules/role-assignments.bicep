@@ -2,20 +2,17 @@
 // - API Management calls Azure OpenAI with its managed identity (Cognitive Services OpenAI User).
 // - The usage app queries the workspace (Log Analytics Reader), and reads the Application
 //   Insights resource and the Azure OpenAI account (Reader), never their keys or data planes.
-// - Each function app reads and writes its host storage and deployment package (Storage Blob Data Owner).
+// Each function app's access to its host storage is assigned with the app, in function-app.bicep,
+// because the app cannot start without it.
 
 import { roleIds } from 'role-ids.bicep'
 
 param openAiAccountName string
 param workspaceName string
 param appInsightsName string
-param storageAccountName string
 
 @description('Principal id of API Management\'s system-assigned identity.')
 param gatewayPrincipalId string
-
-@description('Principal id of the pricing app\'s system-assigned identity.')
-param pricingAppPrincipalId string
 
 @description('Principal id of the usage app\'s system-assigned identity.')
 param usageAppPrincipalId string
@@ -30,10 +27,6 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existin
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
-}
-
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
 }
 
 resource gatewayCallsOpenAi 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -75,15 +68,3 @@ resource usageAppReadsOpenAi 'Microsoft.Authorization/roleAssignments@2022-04-01
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.reader)
   }
 }
-
-resource appsUseStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for principalId in [pricingAppPrincipalId, usageAppPrincipalId]: {
-    scope: storage
-    name: guid(storage.id, principalId, roleIds.storageBlobDataOwner)
-    properties: {
-      principalId: principalId
-      principalType: 'ServicePrincipal'
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
-    }
-  }
-]

@@ -376,7 +376,11 @@ async fn long_values_cut_in_messages() {
 
 #[tokio::test]
 async fn function_key_parameter_ignored() {
-    let (status, body) = get(&format!("/api/price?model=gpt-4o-2024-11-20&code=secret-key&{AT}")).await;
+    let (status, body) = get(&format!(
+        "/api/price?model=gpt-4o-2024-11-20&code=secret-key&subscription-key=gateway-key&{AT}"
+    ))
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(!body.to_string().contains("secret-key"));
+    assert!(!body.to_string().contains("gateway-key"));
 }

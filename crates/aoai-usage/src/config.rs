@@ -142,6 +142,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "client id of a user-assigned identity or app registration",
     ),
     (
+        "AZURE_TENANT_ID",
+        "(none)",
+        "tenant of the app registration, for client_secret",
+    ),
+    (
+        "AZURE_CLIENT_SECRET",
+        "(none)",
+        "secret of the app registration, for client_secret; never in a file",
+    ),
+    (
         "USAGE_QUERY_TIMEOUT_SECONDS",
         "60",
         "how long the query API may run a query",

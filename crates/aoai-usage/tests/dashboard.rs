@@ -311,11 +311,23 @@ async fn dashboard_matches_the_api() {
         "1"
     );
 
-    // A function key in the address is passed on, and an unknown zone is an error that says so.
+    // The function key and API Management's subscription key in the address are passed on to
+    // the assets and kept in the address, and an unknown zone is an error that says so.
     browser
-        .open(&format!("{base}/api/dashboard?range=30d&tz=UTC&code=key%27%22%3E"))
+        .open(&format!(
+            "{base}/api/dashboard?range=30d&tz=UTC&code=key%27%22%3E&subscription-key=sub%26key"
+        ))
         .await;
     browser.ready().await;
+    let carried = browser
+        .script("return [document.querySelector('script[src]').getAttribute('src'), new URLSearchParams(location.search).get('code'), new URLSearchParams(location.search).get('subscription-key')];")
+        .await;
+    assert_eq!(
+        carried[0], "dashboard/app.js?code=key%27%22%3E&subscription-key=sub%26key",
+        "{carried}"
+    );
+    assert_eq!(carried[1], "key'\">", "{carried}");
+    assert_eq!(carried[2], "sub&key", "{carried}");
     browser
         .script("document.querySelector('#tz').value = 'Nowhere/Zone'; document.querySelector('#controls').requestSubmit();")
         .await;

@@ -134,8 +134,9 @@ impl PriceParams {
 pub fn collect(raw_query: Option<&str>, allowed: &[&str]) -> Result<BTreeMap<String, String>, ApiError> {
     let mut values = BTreeMap::new();
     for (name, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
-        // The Functions host reads the function key from `code`; it is not a price parameter.
-        if name == "code" {
+        // The Functions host reads the function key from `code`, and API Management its
+        // subscription key from `subscription-key`; neither is a price parameter.
+        if name == "code" || name == "subscription-key" {
             continue;
         }
         if !allowed.contains(&name.as_ref()) {

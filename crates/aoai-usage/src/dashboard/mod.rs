@@ -23,17 +23,22 @@ fn headers(content_type: &'static str) -> [(header::HeaderName, &'static str); 4
     ]
 }
 
-/// The function key a request came with, so that the page's own requests carry it too.
+/// The keys a request came with (the function key `code`, or API Management's
+/// `subscription-key`), so that the page's own requests carry them too.
 fn key_suffix(query: Option<&str>) -> String {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "code")
-        .map(|(_, key)| {
-            format!(
-                "?code={}",
-                url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()
-            )
-        })
-        .unwrap_or_default()
+    let mut suffix = url::form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (name, key) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if name == "code" || name == "subscription-key" {
+            suffix.append_pair(&name, &key);
+            any = true;
+        }
+    }
+    if any {
+        format!("?{}", suffix.finish())
+    } else {
+        String::new()
+    }
 }
 
 pub async fn page(RawQuery(query): RawQuery) -> Response {

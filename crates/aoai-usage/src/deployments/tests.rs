@@ -362,8 +362,11 @@ fn inline_catalog_is_read_before_the_files() {
     let dir = std::env::temp_dir().join(format!("aoai-inline-catalog-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     let file = dir.join("other.json");
-    std::fs::write(&file, format!("[{}]", item("chat", "gpt-4o-mini", "2024-07-18", "GlobalStandard")))
-        .expect("catalog file");
+    std::fs::write(
+        &file,
+        format!("[{}]", item("chat", "gpt-4o-mini", "2024-07-18", "GlobalStandard")),
+    )
+    .expect("catalog file");
     let error = DeploymentCatalog::from_sources(Some(&inline), std::slice::from_ref(&file), "eastus2")
         .expect_err("the file disagrees with the inline catalog")
         .to_string();

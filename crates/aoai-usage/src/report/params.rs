@@ -72,8 +72,9 @@ impl UsageParams {
         for (name, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
             let value = value.trim().to_owned();
             match name.as_ref() {
-                // The Functions host reads the function key from `code`; it is not a usage parameter.
-                "code" => {}
+                // The Functions host reads the function key from `code`, and API Management its
+                // subscription key from `subscription-key`; neither is a usage parameter.
+                "code" | "subscription-key" => {}
                 "user" | "model" | "deployment" if value.is_empty() => {
                     return Err(invalid(&name, format!("parameter '{name}' is empty")));
                 }

@@ -9,7 +9,10 @@
   const TOP = 15;
 
   const url = new URLSearchParams(location.search);
-  const key = url.get("code");
+  // The Functions key (code) or, through API Management, the subscription key (subscription-key)
+  // that opened the page; each data request carries it on.
+  const keys = [["code", url.get("code")], ["subscription-key", url.get("subscription-key")]]
+    .filter(([, value]) => value);
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const RANGES = ["this-month", "last-month", "7d", "30d", "custom"];
   const pick = (value, allowed, fallback) => (allowed.includes(value) ? value : fallback);
@@ -69,7 +72,7 @@
     if (state.currency) search.set("currency", state.currency.toUpperCase());
     for (const [name, value] of Object.entries(extra)) search.set(name, value);
     for (const user of users || []) search.append("user", user);
-    if (key) search.set("code", key);
+    for (const [name, value] of keys) search.set(name, value);
     return "usage?" + search.toString();
   }
 
@@ -140,7 +143,7 @@
       if ((name === "from" || name === "to") && state.range !== "custom") continue;
       if (value) search.set(name, value);
     }
-    if (key) search.set("code", key);
+    for (const [name, value] of keys) search.set(name, value);
     history.replaceState(null, "", "?" + search.toString());
   }
 
