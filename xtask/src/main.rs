@@ -31,6 +31,10 @@ fn main() -> ExitCode {
     }
     while let Some(argument) = rest.next() {
         match argument.as_str() {
+            "--help" | "-h" => {
+                println!("{HELP}");
+                return ExitCode::SUCCESS;
+            }
             "--no-zig" => options.zig = false,
             "--out" => match rest.next() {
                 Some(out) => options.out = PathBuf::from(out),

@@ -430,7 +430,7 @@ async fn errors_have_messages_and_exit_codes() {
             ],
             vec![key.clone()],
             4,
-            "Cognitive Services OpenAI User",
+            "Check AZURE_OPENAI_API_KEY",
         ),
         (
             vec![

@@ -23,7 +23,8 @@ async fn main() -> anyhow::Result<()> {
     // The report command prints data; its log shows only warnings unless RUST_LOG asks for more.
     if arguments.first().map(String::as_str) == Some("report") {
         aoai_host::init_tracing_at("warn");
-        let config = Config::from_lookup(|name| std::env::var(name).ok())?;
+        let mut config = Config::from_lookup(|name| std::env::var(name).ok())?;
+        aoai_usage::sample::reuse_files(&mut config).context("failed to read the sample's files")?;
         return match aoai_usage::cli::report(&arguments[1..], &config).await {
             Ok(text) => {
                 print!("{text}");
@@ -50,6 +51,8 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::from_lookup(|name| std::env::var(name).ok())?;
     if sample {
         aoai_usage::sample::prepare(&mut config).context("failed to prepare the sample workload")?;
+    } else {
+        aoai_usage::sample::reuse_files(&mut config).context("failed to read the sample's files")?;
     }
     let state = build_state(&config).context("failed to start the usage function")?;
     if sample {

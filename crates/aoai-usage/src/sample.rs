@@ -73,6 +73,25 @@ pub fn prepare(config: &mut Config) -> Result<(), SampleError> {
     write_files(config).map_err(SampleError::Files)
 }
 
+/// Points `config` at the sample's directory and deployment catalog when the store contains the
+/// sample and the files are beside it. A restart or the `report` command without
+/// `--sample-data` then reports the same teams and deployments. Settings that name files win.
+pub fn reuse_files(config: &mut Config) -> Result<(), SampleError> {
+    if !config.store_path.is_file() || !Store::open(&config.store_path)?.is_sample()? {
+        return Ok(());
+    }
+    let folder = config.store_path.parent().map(PathBuf::from).unwrap_or_default();
+    let directory = folder.join("sample-directory.json");
+    if config.directory.is_none() && directory.is_file() {
+        config.directory = Some(directory);
+    }
+    let deployments = folder.join("sample-deployments.json");
+    if deployments.is_file() && !config.deployment_files.contains(&deployments) {
+        config.deployment_files.push(deployments);
+    }
+    Ok(())
+}
+
 fn write_files(config: &mut Config) -> std::io::Result<()> {
     let folder = config
         .store_path

@@ -395,3 +395,38 @@ async fn oversized_and_wrong_method_answer_json() {
     let answer: Value = serde_json::from_slice(&bytes).expect("JSON");
     assert_eq!(answer["error"]["code"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn failed_calls_without_usage_not_missing() {
+    let usage = Usage::start("failed-calls");
+    usage
+        .track(&[
+            // Failed before any tokens: an error status, or only error.type, and no usage.
+            Span::chat("mini", 0, 0).no_usage().failed().envelope(),
+            Span::chat("mini", 0, 0)
+                .no_usage()
+                .attribute("error.type", "429")
+                .envelope(),
+            // Failed with usage reported, such as a completion cut by the content filter: charged.
+            Span::chat("mini", 1200, 36).failed().envelope(),
+            // Succeeded without usage: a stream without its usage chunk.
+            Span::chat("mini", 0, 0).no_usage().envelope(),
+        ])
+        .await;
+    let body = usage.ok(AUGUST).await;
+    assert_eq!(body["data_quality"]["usage_missing"], 1, "{body}");
+    assert_eq!(body["total"]["requests"], 1, "{body}");
+    assert_eq!(body["total"]["input_tokens"], 1200, "{body}");
+    assert_eq!(body["total"]["cost"], "0.0002016", "{body}");
+}
+
+#[tokio::test]
+async fn llm_logs_source_needs_workspace() {
+    let usage = Usage::start("llm-logs-local");
+    let (status, body) = usage.usage(&format!("{AUGUST}&source=apim-logs")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["parameter"], "source", "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("local store"), "{message}");
+    assert!(message.contains("LOG_ANALYTICS_WORKSPACE_ID"), "{message}");
+}

@@ -235,6 +235,28 @@ async fn sample_data_answers_per_user_cost() {
     );
     let (status, logs) = handler.signal("-TERM");
     assert!(status.success(), "{logs}");
+
+    // The report command on the same store, without --sample-data, reads the sample's
+    // directory and deployment catalog from beside the store and matches the API.
+    let now = chrono::Utc::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
+        .args(["report", "--source", "apim", "--group-by", "team", "--format", "json"])
+        .args([
+            "--from",
+            &(now - chrono::Duration::days(31)).format("%Y-%m-%d").to_string(),
+        ])
+        .args([
+            "--to",
+            &(now + chrono::Duration::days(1)).format("%Y-%m-%d").to_string(),
+        ])
+        .env("USAGE_STORE", dir.join("usage.db"))
+        .env("PRICING_CACHE_PATH", dir.join("prices"))
+        .output()
+        .expect("aoai-usage report runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(report["rows"], apim["rows"], "{report}");
+    assert_eq!(report["total"], apim["total"], "{report}");
 }
 
 #[tokio::test]

@@ -193,11 +193,17 @@ impl ChatClient {
             .collect::<String>();
         let deployment = &self.settings.deployment;
         match status {
-            401 | 403 => ChatError::Refused(format!(
-                "the service refused the call (HTTP {status}: {message}). The identity needs the role Cognitive \
-                 Services OpenAI User on the Azure OpenAI resource; through API Management, the gateway must \
-                 accept the token's audience and subscription key"
-            )),
+            401 | 403 => ChatError::Refused(match &self.settings.auth {
+                Auth::ApiKey(_) => format!(
+                    "the service refused the call (HTTP {status}: {message}). Check AZURE_OPENAI_API_KEY: it \
+                     must be a key of this Azure OpenAI resource, and the resource must allow key access"
+                ),
+                Auth::Entra { .. } => format!(
+                    "the service refused the call (HTTP {status}: {message}). The identity needs the role \
+                     Cognitive Services OpenAI User on the Azure OpenAI resource; through API Management, the \
+                     gateway must accept the token's audience and subscription key"
+                ),
+            }),
             404 => ChatError::NotFound(format!(
                 "deployment '{deployment}' was not found at {} (HTTP 404: {message}). List the deployments with \
                  az cognitiveservices account deployment list -g <resource group> -n <account>",

@@ -33,6 +33,22 @@ pub struct Computed {
 
 /// Reads, prices and sums the usage of `params` from the configured backend.
 pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed, ApiError> {
+    // API Management's LLM logs are a Log Analytics table: neither the local store nor the
+    // Application Insights query API has them.
+    let has_llm_logs = matches!(&state.backend, Backend::Azure(backend) if backend.schema() == Schema::Workspace);
+    if params.source == UsageSource::ApimLogs && !has_llm_logs {
+        return Err(ApiError::InvalidParameter {
+            parameter: "source".to_owned(),
+            message: format!(
+                "source apim-logs reads API Management's LLM logs, which only a Log Analytics workspace has, \
+                 but this app reads the {}; set LOG_ANALYTICS_WORKSPACE_ID, or ask for source=otel or source=apim",
+                match &state.backend {
+                    Backend::Local => "local store",
+                    Backend::Azure(_) => "Application Insights query API",
+                }
+            ),
+        });
+    }
     let served = state.prices.catalog(params.currency).await?;
     let provenance = PriceProvenance {
         source: served.loaded.source.as_str(),

@@ -98,7 +98,7 @@ fn filters(scope: &QueryScope<'_>) -> String {
 
 /// GenAI model-call spans. Attribute values arrive as strings; `itemCount` weights sampled rows.
 fn otel(schema: Schema) -> String {
-    let (tables, time, props, operation, parent, id, auth_user, item_count) = match schema {
+    let (tables, time, props, operation, parent, id, auth_user, item_count, success) = match schema {
         Schema::Classic => (
             "union dependencies, requests",
             "timestamp",
@@ -108,6 +108,7 @@ fn otel(schema: Schema) -> String {
             "id",
             "user_AuthenticatedId",
             "itemCount",
+            "success",
         ),
         Schema::Workspace => (
             "union AppDependencies, AppRequests",
@@ -118,6 +119,7 @@ fn otel(schema: Schema) -> String {
             "Id",
             "UserAuthenticatedId",
             "ItemCount",
+            "Success",
         ),
     };
     let user = format!(
@@ -174,7 +176,9 @@ fn otel(schema: Schema) -> String {
          | extend user = coalesce(span_user, parent_user, operation_user)\n\
          {counts}\
          | extend weight = iff({item_count} > 0, tolong({item_count}), 1)\n\
-         | extend missing = isnull(input) and isnull(output) and not(input_bad or output_bad)\n\
+         | extend no_usage = isnull(input) and isnull(output) and not(input_bad or output_bad)\n\
+         | where not(no_usage and (tostring({success}) =~ \"false\" or isnotempty(tostring({props}[\"error.type\"]))))\n\
+         | extend missing = no_usage\n\
          | extend bad = input_bad or output_bad or cached_bad or reasoning_bad \
          or coalesce(cached, 0) > coalesce(input, 0) or coalesce(reasoning, 0) > coalesce(output, 0)\n\
          | extend good = not(missing) and not(bad)\n\

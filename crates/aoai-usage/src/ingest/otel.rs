@@ -90,6 +90,11 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
             return outcome;
         }
     };
+    // A failed call without usage (an error status, or `error.type`) was not billed, so it is
+    // neither usage nor missing usage. A failed call that reports usage is kept and charged.
+    if usage.is_none() && failed(envelope, &properties) {
+        return outcome;
+    }
     let usage = match usage.map(|usage| scaled.usage(usage)).transpose() {
         Ok(usage) => usage,
         Err(detail) => {
@@ -117,6 +122,15 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
         estimated: scaled.is_estimated(),
     });
     outcome
+}
+
+/// Returns whether the span records a failed call: `success: false`, as the exporter writes
+/// an error status, or an `error.type` attribute, as the GenAI conventions write one.
+fn failed(envelope: &Envelope, properties: &BTreeMap<&str, String>) -> bool {
+    envelope.base_data.get("success").and_then(serde_json::Value::as_bool) == Some(false)
+        || properties
+            .get("error.type")
+            .is_some_and(|value| !value.trim().is_empty())
 }
 
 /// Reads the token attributes. `Ok(None)` when the span carries none of them.

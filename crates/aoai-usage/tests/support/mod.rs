@@ -167,6 +167,8 @@ pub struct Span {
     pub extra: Vec<(String, String)>,
     pub sample_rate: f64,
     pub operation: String,
+    /// The exporter's `success` flag: false for a span with an error status.
+    pub success: bool,
 }
 
 impl Span {
@@ -183,6 +185,7 @@ impl Span {
             extra: Vec::new(),
             sample_rate: 100.0,
             operation: "chat".to_owned(),
+            success: true,
         }
     }
 
@@ -213,6 +216,12 @@ impl Span {
 
     pub fn attribute(mut self, name: &str, value: &str) -> Span {
         self.extra.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Marks the span as a failed call, as the exporter writes an error status.
+    pub fn failed(mut self) -> Span {
+        self.success = false;
         self
     }
 
@@ -263,7 +272,7 @@ impl Span {
                     "name": format!("{} {}", self.operation, self.deployment),
                     "properties": properties,
                     "resultCode": "0",
-                    "success": true,
+                    "success": self.success,
                     "target": "contoso.openai.azure.com",
                     "type": "HTTP",
                     "ver": 2

@@ -151,6 +151,8 @@
     const box = $("#tiles");
     box.replaceChildren();
     const total = body.total;
+    // Calls without a user are one row of the table but no user.
+    const users = body.rows.filter((row) => row.user !== "(unattributed)").length;
     const items = [
       ["cost", `Cost (${body.currency})`, total.cost, money(total.cost) + (total.priced ? "" : " *")],
       ["requests", "Requests", total.requests, count(total.requests)],
@@ -158,7 +160,7 @@
       ["cached", "Cached input tokens", total.cached_input_tokens, count(total.cached_input_tokens)],
       ["output", "Output tokens", total.output_tokens, count(total.output_tokens)],
       ["reasoning", "Reasoning tokens", total.reasoning_tokens, count(total.reasoning_tokens)],
-      ["users", "Users", body.rows.length, count(body.rows.length)],
+      ["users", "Users", users, count(users)],
     ];
     for (const [name, label, value, shown] of items) {
       const tile = element("div", { class: "tile", id: `tile-${name}`, "data-value": value === null ? "" : String(value) });
