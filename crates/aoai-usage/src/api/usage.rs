@@ -12,7 +12,7 @@ use crate::azure::{QueryScope, Schema, kql};
 use crate::record::UsageSource;
 use crate::report::{
     AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, Resolver, Totals, UsageParams, aggregate,
-    to_csv, to_json,
+    compressed_query_rows, price_changes, to_csv, to_json,
 };
 
 pub fn defaults(state: &AppState) -> ParamDefaults {
@@ -92,7 +92,9 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
             }
             Some(result) => {
                 let mut aggregator = Aggregator::new(&params);
-                for row in &result.rows {
+                // Rows that resolve and price alike are summed first, then priced once each.
+                let changes = price_changes(&served.loaded.catalog);
+                for row in &compressed_query_rows(&result.rows, &params, &changes) {
                     aggregator.add_row(&mut resolver, row);
                 }
                 if let Some(message) = result.partial {

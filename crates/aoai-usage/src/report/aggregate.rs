@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use aoai_core::TokenUsage;
 
+use super::compress;
 use super::measures::Measures;
 use super::params::UsageParams;
 use super::resolve::{ResolvedCall, Resolver, Unpriced};
-use crate::record::UsageRecord;
+use crate::record::{UsageRecord, UsageSource};
 use crate::row::UsageRow;
 use crate::store::{ReadQuery, Store, StoreError};
 
@@ -152,7 +153,24 @@ pub fn aggregate(store: &Store, resolver: &mut Resolver<'_>, params: &UsageParam
         };
         aggregator.add_rejected(resolver, &rejected.reason, &record, 1);
     }
-    store.read_rows(&query, |row| aggregator.add_row(resolver, &row))?;
+    match params.source {
+        // API Management's metrics are joined per bucket; the index in memory holds spans only.
+        UsageSource::Apim => store.read_rows(&query, |row| aggregator.add_row(resolver, &row))?,
+        UsageSource::Otel | UsageSource::ApimLogs => {
+            store.read_rows_needing_ancestors(&query, |row| aggregator.add_row(resolver, &row))?;
+            let changes = compress::price_changes(resolver.catalog);
+            let mut rows = Vec::new();
+            store.scan_indexed(
+                params.source,
+                params.from.timestamp_millis(),
+                params.to.timestamp_millis(),
+                |records| rows = compress::compressed_rows(records, params.source, params, &changes),
+            )?;
+            for row in &rows {
+                aggregator.add_row(resolver, row);
+            }
+        }
+    }
     Ok(aggregator.finish())
 }
 

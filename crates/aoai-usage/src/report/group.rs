@@ -81,9 +81,17 @@ impl Dimension {
                 .map_or_else(|| NONE.to_owned(), |value| value.to_string()),
             Self::Tier => call.tier.map_or_else(|| NONE.to_owned(), |value| value.to_string()),
             Self::Region => text(&call.region),
-            Self::Hour => hour(call.time, tz),
-            Self::Day => call.time.with_timezone(&tz).format("%Y-%m-%d").to_string(),
-            Self::Month => call.time.with_timezone(&tz).format("%Y-%m").to_string(),
+            Self::Hour | Self::Day | Self::Month => self.time_value(call.time, tz).unwrap_or_default(),
+        }
+    }
+
+    /// Returns the value of a time dimension at `time` cut in `tz`, or `None` for the others.
+    pub fn time_value(self, time: DateTime<Utc>, tz: Tz) -> Option<String> {
+        match self {
+            Self::Hour => Some(hour(time, tz)),
+            Self::Day => Some(time.with_timezone(&tz).format("%Y-%m-%d").to_string()),
+            Self::Month => Some(time.with_timezone(&tz).format("%Y-%m").to_string()),
+            _ => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Per-user usage and exact cost over a period: `GET /api/usage`.
 
 mod aggregate;
+mod compress;
 mod group;
 mod measures;
 mod params;
@@ -9,6 +10,7 @@ mod response;
 mod table;
 
 pub use aggregate::{AggregateError, Aggregator, IMPOSSIBLE_COUNTS, Totals, aggregate, passes_filters};
+pub use compress::{compressed_query_rows, price_changes};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};

@@ -2,6 +2,7 @@
 //! transaction and acknowledged only after it commits, with `synchronous=FULL`, so an
 //! acknowledged record survives the process being killed and the machine losing power.
 
+mod memory;
 mod read;
 mod rows;
 mod schema;
@@ -12,6 +13,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
+pub use memory::{IndexedRecord, IndexedRecords, time_of};
 pub use read::{ReadQuery, RejectedRow, StoredRecord};
 
 /// A store operation that failed.
@@ -54,10 +56,12 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// The in-memory copy of the span records; locked after `writer` when both are held.
+    memory: Mutex<memory::MemoryIndex>,
 }
 
-fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    connection.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Store {
@@ -102,6 +106,7 @@ impl Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            memory: Mutex::new(memory::MemoryIndex::default()),
         })
     }
 

@@ -36,17 +36,36 @@ type SpanCache = HashMap<String, Option<(Option<String>, Option<String>)>>;
 
 impl Store {
     /// Calls `visit` with every record of `query`, in time order.
-    pub fn read_each(&self, query: &ReadQuery, mut visit: impl FnMut(StoredRecord)) -> Result<(), StoreError> {
+    pub fn read_each(&self, query: &ReadQuery, visit: impl FnMut(StoredRecord)) -> Result<(), StoreError> {
+        self.read_each_where(query, false, visit)
+    }
+
+    /// Calls `visit` with the records of `query`, in time order; with `needing_ancestors`,
+    /// only those without a user that have a parent span, which the index in memory leaves out.
+    pub(super) fn read_each_where(
+        &self,
+        query: &ReadQuery,
+        needing_ancestors: bool,
+        mut visit: impl FnMut(StoredRecord),
+    ) -> Result<(), StoreError> {
         let connection = lock(&self.reader);
         let mut statement = connection
-            .prepare_cached(
+            .prepare_cached(if needing_ancestors {
                 "SELECT time_ms, user_id, parent_span, deployment, response_model,
                         service_tier, provider, subscription, metric, requests, usage_missing,
                         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, estimated
                  FROM usage
                  WHERE source = ?1 AND time_ms >= ?2 AND time_ms < ?3
-                 ORDER BY time_ms, id",
-            )
+                       AND user_id IS NULL AND parent_span IS NOT NULL
+                 ORDER BY time_ms, id"
+            } else {
+                "SELECT time_ms, user_id, parent_span, deployment, response_model,
+                        service_tier, provider, subscription, metric, requests, usage_missing,
+                        input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, estimated
+                 FROM usage
+                 WHERE source = ?1 AND time_ms >= ?2 AND time_ms < ?3
+                 ORDER BY time_ms, id"
+            })
             .map_err(|error| self.sql(error))?;
         let mut rows = statement
             .query(params![
@@ -109,7 +128,7 @@ impl Store {
         Ok(None)
     }
 
-    fn row_record(&self, source: UsageSource, row: &rusqlite::Row<'_>) -> Result<StoredRecord, StoreError> {
+    pub(super) fn row_record(&self, source: UsageSource, row: &rusqlite::Row<'_>) -> Result<StoredRecord, StoreError> {
         let invalid = |detail: String| StoreError::InvalidRow {
             path: self.path.display().to_string(),
             detail,

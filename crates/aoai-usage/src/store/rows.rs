@@ -25,10 +25,29 @@ impl Store {
     /// Calls `visit` with the rows of `query`, bucket by bucket. A span is one row of its
     /// own; API Management's metrics of one bucket are joined, taking requests from
     /// `Total Tokens` (else `Prompt Tokens`) and never summing them across metric names.
-    pub fn read_rows(&self, query: &ReadQuery, mut visit: impl FnMut(UsageRow)) -> Result<(), StoreError> {
+    pub fn read_rows(&self, query: &ReadQuery, visit: impl FnMut(UsageRow)) -> Result<(), StoreError> {
+        self.read_rows_where(query, false, visit)
+    }
+
+    /// Calls `visit` with the rows of the span records that the index in memory leaves out:
+    /// those without a user that take it from a parent span.
+    pub fn read_rows_needing_ancestors(
+        &self,
+        query: &ReadQuery,
+        visit: impl FnMut(UsageRow),
+    ) -> Result<(), StoreError> {
+        self.read_rows_where(query, true, visit)
+    }
+
+    fn read_rows_where(
+        &self,
+        query: &ReadQuery,
+        needing_ancestors: bool,
+        mut visit: impl FnMut(UsageRow),
+    ) -> Result<(), StoreError> {
         let mut metrics: BTreeMap<MetricKey, Metrics> = BTreeMap::new();
         let mut bucket: Option<DateTime<Utc>> = None;
-        self.read_each(query, |record| {
+        self.read_each_where(query, needing_ancestors, |record| {
             let start = bucket_start(record.time);
             if bucket.is_some_and(|current| current != start) {
                 flush(&mut metrics, bucket.unwrap_or(start), &mut visit);

@@ -39,6 +39,8 @@ pub fn create(connection: &Connection) -> rusqlite::Result<()> {
              estimated INTEGER NOT NULL
          );
          CREATE INDEX IF NOT EXISTS usage_by_source_time ON usage (source, time_ms);
+         CREATE INDEX IF NOT EXISTS usage_needing_ancestor ON usage (source, time_ms)
+             WHERE user_id IS NULL AND parent_span IS NOT NULL;
          CREATE TABLE IF NOT EXISTS rejected (
              id INTEGER PRIMARY KEY,
              source TEXT NOT NULL,

@@ -95,6 +95,9 @@ impl Store {
                     .map_err(|error| self.sql(error))?;
             }
         }
-        transaction.commit().map_err(|error| self.sql(error))
+        transaction.commit().map_err(|error| self.sql(error))?;
+        // Still under the writer lock, so the copy in memory never misses a commit.
+        lock(&self.memory).append(&batch.records);
+        Ok(())
     }
 }
