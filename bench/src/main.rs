@@ -1,6 +1,9 @@
 //! `aoai-bench`: makes the benchmark inputs and runs the measurements that need a tool
 //! outside criterion. BENCHMARKS.md lists the commands that produced its figures.
 
+// Timings are printed as floating-point milliseconds.
+#![allow(clippy::float_arithmetic)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -17,7 +20,10 @@ const HELP: &str = "aoai-bench <command>
   start <binary> <path> [runs] [NAME=VALUE...]
                                    start a handler runs times; time to its first 200 on path
   load <binary> <warm-up path> <path> [concurrency] [seconds] [NAME=VALUE...]
-                                   start a handler and load path from concurrent connections";
+                                   start a handler and load path from concurrent connections
+  snapshot                         time loading the bundled catalog, saved and from its rows
+  ingest <binary> [clients] [seconds] [NAME=VALUE...]
+                                   start aoai-usage and post gzip batches of 512 spans";
 
 /// Reads `NAME=VALUE` arguments as environment variables for a started handler.
 fn environment(arguments: &[String]) -> anyhow::Result<Vec<(String, String)>> {
@@ -96,6 +102,51 @@ fn main() -> anyhow::Result<()> {
                 Duration::from_secs(seconds),
                 Some(handler.child.id()),
             )?;
+            println!("{result}");
+            Ok(())
+        }
+        Some("snapshot") => {
+            // The bundled catalog at start-up: decoded from its saved form, against a build
+            // from the bundled Retail Prices rows.
+            for _ in 0..3 {
+                let started = Instant::now();
+                let decoded = aoai_catalog::snapshot::bundled_catalog()?;
+                let decoded_in = started.elapsed();
+                let started = Instant::now();
+                let built = aoai_catalog::snapshot::catalog_from_rows()?;
+                let built_in = started.elapsed();
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "entries": decoded.entries().len(),
+                        "decode_saved_ms": decoded_in.as_micros() as f64 / 1e3,
+                        "build_from_rows_ms": built_in.as_micros() as f64 / 1e3,
+                        "same": decoded.entries() == built.entries(),
+                    })
+                );
+            }
+            Ok(())
+        }
+        Some("ingest") => {
+            let binary = Path::new(argument(1, "the binary")?);
+            let clients = number(&arguments, 2, 2usize)?;
+            let seconds = number(&arguments, 3, 10u64)?;
+            let env = environment(arguments.get(4..).unwrap_or_default())?;
+            // Exporters send up to 512 items per request.
+            let mut bodies = Vec::new();
+            let mut failure = None;
+            aoai_bench::workload::generate(aoai_bench::workload::Shape::new(102_400), 512, |records| {
+                match aoai_bench::envelope::track_body(&records) {
+                    Ok(body) => bodies.push(body),
+                    Err(error) => failure = Some(error),
+                }
+            });
+            if let Some(error) = failure {
+                return Err(error.into());
+            }
+            let (handler, _) = aoai_bench::process::start(binary, &env, "/")?;
+            let url = format!("http://127.0.0.1:{}/v2/track", handler.port);
+            let result = aoai_bench::process::ingest(&url, bodies, 512, clients, Duration::from_secs(seconds))?;
             println!("{result}");
             Ok(())
         }

@@ -170,3 +170,65 @@ pub fn load(url: &str, concurrency: usize, duration: Duration, pid: Option<u32>)
         }))
     })
 }
+
+/// Posts the gzip track `bodies` of `per_body` records each to `url` from `clients`
+/// concurrent connections for `duration`, each request waiting for its acknowledgement, and
+/// returns the records acknowledged per second.
+pub fn ingest(
+    url: &str,
+    bodies: Vec<Vec<u8>>,
+    per_body: usize,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let bodies = std::sync::Arc::new(bodies);
+    runtime.block_on(async move {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        let deadline = started + duration;
+        let mut workers = Vec::new();
+        for worker in 0..clients {
+            let client = client.clone();
+            let url = url.to_owned();
+            let bodies = bodies.clone();
+            workers.push(tokio::spawn(async move {
+                let mut acknowledged = 0u64;
+                let mut failed = 0u64;
+                let mut next = worker;
+                while Instant::now() < deadline {
+                    let body = bodies[next % bodies.len()].clone();
+                    next += clients;
+                    let response = client
+                        .post(&url)
+                        .header("content-encoding", "gzip")
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await;
+                    match response {
+                        Ok(response) if response.status().as_u16() == 200 => acknowledged += 1,
+                        _ => failed += 1,
+                    }
+                }
+                (acknowledged, failed)
+            }));
+        }
+        let mut requests = 0;
+        let mut failed = 0;
+        for worker in workers {
+            let (done, errors) = worker.await?;
+            requests += done;
+            failed += errors;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        Ok(json!({
+            "url": url,
+            "clients": clients,
+            "records_per_request": per_body,
+            "requests": requests,
+            "failed": failed,
+            "records_per_second": (requests * per_body as u64) as f64 / elapsed,
+        }))
+    })
+}

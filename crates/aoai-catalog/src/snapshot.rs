@@ -5,6 +5,10 @@
 //! line `#batch <date>`. It is generated from the real Retail Prices data in
 //! `tests/fixtures/retail-prices/` by the `snapshot_matches_fixtures` test
 //! (`UPDATE_SNAPSHOT=1 cargo test -p aoai-catalog --test snapshot`).
+//!
+//! The catalog built from those rows is bundled as well, in the compact form of
+//! [`Catalog::to_saved`], so that a process starts without classifying the rows again. The
+//! same test regenerates it and checks that it equals a build from the rows.
 
 use std::io::{Read, Write};
 
@@ -17,6 +21,7 @@ use crate::Catalog;
 use crate::retail::{RetailItem, parse_items};
 
 const SNAPSHOT_GZ: &[u8] = include_bytes!("../snapshot/retail-prices.ndjson.gz");
+const CATALOG_GZ: &[u8] = include_bytes!("../snapshot/catalog.postcard.gz");
 
 /// When the newest batch of the snapshot was fetched from the Retail Prices API.
 pub fn as_of() -> DateTime<Utc> {
@@ -39,6 +44,8 @@ fn batch_time(label: &str) -> DateTime<Utc> {
 pub enum SnapshotError {
     #[error("bundled price snapshot is not valid gzip: {0}")]
     Gzip(#[from] std::io::Error),
+    #[error("bundled price catalog is invalid: {0}")]
+    Catalog(String),
     #[error("bundled price snapshot batch '{batch}' is invalid: {source}")]
     Rows {
         batch: String,
@@ -52,8 +59,21 @@ pub fn bundled_batches() -> Result<Vec<(String, Vec<RetailItem>)>, SnapshotError
     parse_batches(&bundled_text()?)
 }
 
-/// Builds the catalog from the bundled snapshot.
+/// Returns the catalog of the bundled snapshot, decoded from its saved form.
 pub fn bundled_catalog() -> Result<Catalog, SnapshotError> {
+    let mut bytes = Vec::new();
+    GzDecoder::new(CATALOG_GZ).read_to_end(&mut bytes)?;
+    Catalog::from_saved(&bytes).map_err(SnapshotError::Catalog)
+}
+
+/// Returns the bundled catalog in its saved form, gzip-compressed, as the snapshot test
+/// writes it.
+pub fn bundled_catalog_saved() -> &'static [u8] {
+    CATALOG_GZ
+}
+
+/// Builds the catalog from the bundled snapshot's rows.
+pub fn catalog_from_rows() -> Result<Catalog, SnapshotError> {
     let batches = bundled_batches()?;
     Ok(
         Catalog::build(batches.into_iter().map(|(label, items)| (batch_time(&label), items)))

@@ -45,6 +45,36 @@ fn snapshot_matches_fixtures() {
 }
 
 #[test]
+fn saved_catalog_matches_rows() {
+    use std::io::{Read, Write};
+
+    let built = snapshot::catalog_from_rows().expect("catalog builds from the rows");
+    let expected = built.to_saved().expect("catalog encodes");
+    if std::env::var_os("UPDATE_SNAPSHOT").is_some() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&expected).expect("compress");
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshot/catalog.postcard.gz");
+        std::fs::write(&path, encoder.finish().expect("compress")).expect("write catalog");
+        println!("wrote {}", path.display());
+        return;
+    }
+    let mut bundled = Vec::new();
+    flate2::read::GzDecoder::new(snapshot::bundled_catalog_saved())
+        .read_to_end(&mut bundled)
+        .expect("bundled catalog decompresses");
+    assert!(
+        bundled == expected,
+        "bundled catalog differs from a build of the bundled rows; run UPDATE_SNAPSHOT=1 cargo test -p aoai-catalog --test snapshot"
+    );
+
+    // The decoded catalog answers exactly as the built one.
+    let decoded = snapshot::bundled_catalog().expect("bundled catalog decodes");
+    assert_eq!(decoded.entries(), built.entries());
+    assert_eq!(decoded.rejected(), built.rejected());
+    assert_eq!(decoded.stats(), built.stats());
+}
+
+#[test]
 fn bundled_catalog_has_every_region() {
     let catalog = snapshot::bundled_catalog().expect("bundled catalog builds");
     let stats = catalog.stats();

@@ -4,6 +4,7 @@ mod build;
 mod closest;
 mod combine;
 mod lookup;
+mod saved;
 
 use std::collections::{BTreeSet, HashMap};
 

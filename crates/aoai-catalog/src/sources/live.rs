@@ -32,25 +32,38 @@ pub struct LiveLoader {
 #[derive(Debug)]
 struct Inner {
     settings: SourceSettings,
-    http: reqwest::Client,
+    /// Built on first use: building it reads the system's root certificates, which a
+    /// process serving the bundled snapshot never needs.
+    http: OnceLock<Result<reqwest::Client, String>>,
     snapshot: OnceLock<Result<Arc<Catalog>, String>>,
 }
 
 impl LiveLoader {
     pub fn new(settings: SourceSettings) -> Result<LiveLoader, String> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(crate::http::redirect_policy())
-            .build()
-            .map_err(|error| format!("failed to build the HTTP client: {error}"))?;
         Ok(LiveLoader {
             inner: Arc::new(Inner {
                 settings,
-                http,
+                http: OnceLock::new(),
                 snapshot: OnceLock::new(),
             }),
         })
+    }
+
+    /// Returns the HTTP client of the page and rates sources, building it on first use.
+    fn http(&self) -> Result<reqwest::Client, LoadError> {
+        let settings = &self.inner.settings;
+        self.inner
+            .http
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(settings.request_timeout)
+                    .connect_timeout(Duration::from_secs(10))
+                    .redirect(crate::http::redirect_policy())
+                    .build()
+                    .map_err(|error| format!("failed to build the HTTP client: {error}"))
+            })
+            .clone()
+            .map_err(LoadError::Failed)
     }
 
     pub fn settings(&self) -> &SourceSettings {
@@ -209,8 +222,7 @@ impl LiveLoader {
         let shown = crate::http::redact(url);
         let failed = |reason: String| LoadError::Failed(format!("{what} request {shown} failed: {reason}"));
         let mut response = self
-            .inner
-            .http
+            .http()?
             .get(url)
             .send()
             .await
