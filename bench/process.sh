@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process measurements of both handler binaries, as BENCHMARKS.md reports them:
-# time from process start to the first 200 answer, idle memory, and throughput, latency and
+# time from process start to the first 200 response, idle memory, and throughput, latency and
 # peak memory under concurrent load from a client on the loopback address. Each result is
 # one JSON line on standard output.
 #

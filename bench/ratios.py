@@ -15,7 +15,7 @@ PAIRS = [
     ("Read and price 500,000 query rows per user", "query_reshape_rust", "query_reshape_python_decimal"),
     ("Price 200,000 calls", "cost_per_record_rust", "litellm_cost_per_token"),
     ("Price 200,000 calls", "cost_per_record_rust", "litellm_completion_cost"),
-    ("Start and answer one price", "aoai_pricing_start", "python_startup_imports"),
+    ("Start and return one price", "aoai_pricing_start", "python_startup_imports"),
 ]
 
 
@@ -34,7 +34,7 @@ def main():
     results.update(read_lines(data / "python.jsonl"))
     start = json.loads((data / "start.jsonl").read_text(encoding="utf-8"))
     results["aoai_pricing_start"] = {
-        "seconds": start["first_answer_ms"]["median"] / 1000,
+        "seconds": start["first_response_ms"]["median"] / 1000,
         "check": start["path"],
     }
 

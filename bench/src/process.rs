@@ -1,5 +1,5 @@
 //! Whole-process measurements: how long a handler binary takes from its start to its first
-//! successful answer, as the Functions host waits for it, its memory, and request throughput
+//! successful response, as the Functions host waits for it, its memory, and request throughput
 //! and latency under concurrent load from this process on the loopback address.
 
 // Timings are reported as floating-point milliseconds and rates; no money is computed here.
@@ -57,7 +57,7 @@ impl Drop for Handler {
 }
 
 /// Starts `binary` on a free port with `env`, and returns it with the time until `path`
-/// answered 200.
+/// responded with 200.
 pub fn start(binary: &Path, env: &[(String, String)], path: &str) -> anyhow::Result<(Handler, Duration)> {
     let port = free_port()?;
     let started = Instant::now();
@@ -74,17 +74,17 @@ pub fn start(binary: &Path, env: &[(String, String)], path: &str) -> anyhow::Res
             return Ok((handler, started.elapsed()));
         }
         if let Some(status) = handler.child.try_wait()? {
-            anyhow::bail!("{} exited with {status} before it answered", binary.display());
+            anyhow::bail!("{} exited with {status} before its first response", binary.display());
         }
         if started.elapsed() > Duration::from_secs(120) {
-            anyhow::bail!("{} did not answer {path} within 120 s", binary.display());
+            anyhow::bail!("{} did not respond to {path} within 120 s", binary.display());
         }
         std::thread::sleep(Duration::from_micros(200));
     }
 }
 
 /// Starts `binary` `runs` times and returns the times to the first 200 of `path`, with the
-/// resident memory one second after the answer.
+/// resident memory one second after the response.
 pub fn cold_starts(binary: &Path, env: &[(String, String)], path: &str, runs: usize) -> anyhow::Result<Value> {
     let mut times = Vec::new();
     let mut idle = Vec::new();
@@ -102,7 +102,7 @@ pub fn cold_starts(binary: &Path, env: &[(String, String)], path: &str, runs: us
         "binary": binary.file_name().map(|name| name.to_string_lossy().into_owned()),
         "path": path,
         "runs": runs,
-        "first_answer_ms": {"median": times[times.len() / 2], "min": times[0], "max": times[times.len() - 1]},
+        "first_response_ms": {"median": times[times.len() / 2], "min": times[0], "max": times[times.len() - 1]},
         "idle_rss_mib": idle.get(idle.len() / 2).map(|kib| *kib / 1024),
     }))
 }
