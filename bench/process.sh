@@ -39,6 +39,7 @@ echo "# first /api/usage over the 1,000,000-call store, which loads it into memo
 
 echo "# load from the loopback address, 10 s each" >&2
 "$bin/aoai-bench" load "$bin/aoai-pricing" / "$price" 32 10 "${pricing[@]}"
+"$bin/aoai-bench" load "$bin/aoai-pricing" / "$price" 4 10 "${pricing[@]}"
 "$bin/aoai-bench" load "$bin/aoai-usage" "$usage_user" "$usage_user" 4 10 "${month[@]}"
 
 echo "# ingestion: gzip batches of 512 spans, each acknowledged after its commit, 10 s each" >&2

@@ -121,19 +121,10 @@ fn ingestion(c: &mut Criterion) {
 
 fn query_response(c: &mut Criterion) {
     let body = serde_json::to_string(&aoai_bench::query::response(500_000)).expect("response");
-    let snapshot = aoai_catalog::snapshot::bundled_catalog().expect("snapshot");
     let dir = data_dir().join("query");
     std::fs::create_dir_all(&dir).expect("folder");
     write_deployments(&dir.join("deployments.json")).expect("deployments");
-    let deployments =
-        aoai_usage::deployments::DeploymentCatalog::from_files(&[dir.join("deployments.json")], "eastus2")
-            .expect("catalog");
-    let directory = aoai_usage::directory::Directory::default();
-    let overrides = aoai_catalog::overrides::Overrides::default();
-    let assumptions = aoai_usage::report::Assumptions {
-        deployment_type: aoai_core::DeploymentType::Global,
-        region: "eastus2".to_owned(),
-    };
+    let pricing = aoai_bench::query::Pricing::load(&dir.join("deployments.json")).expect("pricing");
     let params = aoai_usage::report::UsageParams::parse(
         Some("from=2026-11-01&to=2026-12-01&group_by=user"),
         aoai_usage::report::ParamDefaults {
@@ -144,31 +135,10 @@ fn query_response(c: &mut Criterion) {
         aoai_bench::workload::month_start(),
     )
     .expect("parameters");
-    let expected = aoai_usage::azure::response::Expected {
-        from: params.from,
-        to: params.to,
-        source: aoai_usage::record::UsageSource::Otel,
-    };
     let mut group = c.benchmark_group("query_response");
     group.sample_size(10).throughput(Throughput::Elements(500_000));
     group.bench_function("read_and_price_500k_rows", |b| {
-        b.iter(|| {
-            let result = aoai_usage::azure::response::read_rows(&body, &expected).expect("rows");
-            let mut resolver = aoai_usage::report::Resolver::new(
-                &deployments,
-                &directory,
-                &snapshot,
-                &overrides,
-                aoai_core::Currency::USD,
-                &assumptions,
-            );
-            let mut aggregator = aoai_usage::report::Aggregator::new(&params);
-            let changes = aoai_usage::report::price_changes(&snapshot);
-            for row in &aoai_usage::report::compressed_query_rows(&result.rows, &params, &changes) {
-                aggregator.add_row(&mut resolver, row);
-            }
-            aggregator.finish()
-        });
+        b.iter(|| aoai_bench::query::read_and_price(&body, &params, &pricing).expect("rows"));
     });
     group.finish();
 }

@@ -10,14 +10,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use aoai_catalog::overrides::Overrides;
 use aoai_catalog::{Catalog, PriceQuery};
 use aoai_core::{CostBreakdown, Currency, DeploymentType, ModelKey, TextPrices, Tier, TokenUsage};
-use aoai_usage::azure::response::{Expected, read_rows};
-use aoai_usage::deployments::DeploymentCatalog;
-use aoai_usage::directory::Directory;
 use aoai_usage::record::UsageSource;
-use aoai_usage::report::{Aggregator, Assumptions, ParamDefaults, Resolver, UsageParams};
+use aoai_usage::report::{ParamDefaults, UsageParams};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -84,14 +80,7 @@ pub fn run(dir: &Path, runs: usize) -> anyhow::Result<()> {
         Ok((count, json!(count)))
     })?;
 
-    let snapshot = aoai_catalog::snapshot::bundled_catalog().map_err(|error| anyhow::anyhow!("{error}"))?;
-    let deployments = DeploymentCatalog::from_files(&[dir.join(DEPLOYMENT_CATALOG)], "eastus2")?;
-    let directory = Directory::default();
-    let overrides = Overrides::default();
-    let assumptions = Assumptions {
-        deployment_type: DeploymentType::Global,
-        region: "eastus2".to_owned(),
-    };
+    let pricing = crate::query::Pricing::load(&dir.join(DEPLOYMENT_CATALOG))?;
     let params = UsageParams::parse(
         Some("from=2026-11-01&to=2026-12-01&group_by=user&tz=UTC"),
         ParamDefaults {
@@ -104,33 +93,14 @@ pub fn run(dir: &Path, runs: usize) -> anyhow::Result<()> {
     .map_err(|error| anyhow::anyhow!("{error:?}"))?;
     measure("query_reshape_rust", runs, || {
         let body = std::fs::read_to_string(dir.join(QUERY))?;
-        let expected = Expected {
-            from: params.from,
-            to: params.to,
-            source: UsageSource::Otel,
-        };
-        let result = read_rows(&body, &expected).map_err(|error| anyhow::anyhow!("{QUERY}: {error}"))?;
-        let mut resolver = Resolver::new(
-            &deployments,
-            &directory,
-            &snapshot,
-            &overrides,
-            Currency::USD,
-            &assumptions,
-        );
-        let mut aggregator = Aggregator::new(&params);
-        let changes = aoai_usage::report::price_changes(&snapshot);
-        for row in &aoai_usage::report::compressed_query_rows(&result.rows, &params, &changes) {
-            aggregator.add_row(&mut resolver, row);
-        }
-        let totals = aggregator.finish();
-        let cost = totals.total.cost.normalize().to_string();
-        Ok((result.rows.len() as u64, json!(cost)))
+        let (rows, totals) = crate::query::read_and_price(&body, &params, &pricing)
+            .map_err(|error| anyhow::anyhow!("{QUERY}: {error}"))?;
+        Ok((rows as u64, json!(totals.total.cost.normalize().to_string())))
     })?;
 
     let records = read_records(&dir.join(RECORDS))?;
     measure("cost_per_record_rust", runs, || {
-        let total = price_records(&snapshot, &records)?;
+        let total = price_records(&pricing.catalog, &records)?;
         Ok((records.len() as u64, json!(total.round_dp(6).to_string())))
     })?;
     Ok(())

@@ -43,14 +43,16 @@ impl FromStr for UsageSource {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "otel" => Ok(Self::Otel),
-            "apim" => Ok(Self::Apim),
-            "apim-logs" => Ok(Self::ApimLogs),
-            _ => Err(format!(
-                "unknown usage source '{value}': expected otel, apim or apim-logs"
-            )),
-        }
+        let name = value.trim();
+        [
+            ("otel", Self::Otel),
+            ("apim", Self::Apim),
+            ("apim-logs", Self::ApimLogs),
+        ]
+        .into_iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        .map(|(_, source)| source)
+        .ok_or_else(|| format!("unknown usage source '{value}': expected otel, apim or apim-logs"))
     }
 }
 

@@ -6,6 +6,8 @@
 //! offset is a multiple of 15 minutes, so a day or month cut in any IANA zone is exact on
 //! these buckets, and the price in force at the bucket's start prices the whole row.
 
+use std::borrow::Cow;
+
 use aoai_core::TokenUsage;
 use chrono::{DateTime, Utc};
 
@@ -20,16 +22,17 @@ pub fn bucket_start(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or(time)
 }
 
-/// One row of the result schema.
+/// One row of the result schema. `T` is the type of its text: owned, or borrowed from a
+/// query response while it is read ([`UsageRowRef`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageRow {
+pub struct UsageRow<T = String> {
     pub bucket_start: DateTime<Utc>,
     pub source: UsageSource,
-    pub user: Option<String>,
-    pub subscription: Option<String>,
-    pub deployment: Option<String>,
-    pub response_model: Option<String>,
-    pub service_tier: Option<String>,
+    pub user: Option<T>,
+    pub subscription: Option<T>,
+    pub deployment: Option<T>,
+    pub response_model: Option<T>,
+    pub service_tier: Option<T>,
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
     pub output_tokens: u64,
@@ -43,7 +46,10 @@ pub struct UsageRow {
     pub estimated: bool,
 }
 
-impl UsageRow {
+/// A usage row whose text may borrow from the response it was read from.
+pub type UsageRowRef<'a> = UsageRow<Cow<'a, str>>;
+
+impl<T> UsageRow<T> {
     pub fn usage(&self) -> TokenUsage {
         TokenUsage {
             input: self.input_tokens,
@@ -51,6 +57,42 @@ impl UsageRow {
             output: self.output_tokens,
             reasoning: self.reasoning_tokens,
         }
+    }
+
+    /// Returns the row with its text converted by `convert`.
+    pub fn map_text<'s, U>(&'s self, convert: impl Fn(&'s T) -> U) -> UsageRow<U> {
+        let text = |value: &'s Option<T>| value.as_ref().map(&convert);
+        UsageRow {
+            bucket_start: self.bucket_start,
+            source: self.source,
+            user: text(&self.user),
+            subscription: text(&self.subscription),
+            deployment: text(&self.deployment),
+            response_model: text(&self.response_model),
+            service_tier: text(&self.service_tier),
+            input_tokens: self.input_tokens,
+            cached_input_tokens: self.cached_input_tokens,
+            output_tokens: self.output_tokens,
+            reasoning_tokens: self.reasoning_tokens,
+            requests: self.requests,
+            rejected: self.rejected,
+            usage_missing: self.usage_missing,
+            estimated: self.estimated,
+        }
+    }
+}
+
+impl UsageRowRef<'_> {
+    /// Returns the row with its own copy of the text.
+    pub fn to_owned_row(&self) -> UsageRow {
+        self.map_text(|text| text.as_ref().to_owned())
+    }
+}
+
+impl UsageRow {
+    /// Returns the row with its text borrowed.
+    pub fn as_row_ref(&self) -> UsageRowRef<'_> {
+        self.map_text(|text| Cow::Borrowed(text.as_str()))
     }
 
     /// Returns the row as a record at its bucket's start, for resolving and pricing.

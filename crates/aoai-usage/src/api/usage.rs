@@ -11,8 +11,8 @@ use super::{AppState, Backend};
 use crate::azure::{QueryScope, Schema, kql};
 use crate::record::UsageSource;
 use crate::report::{
-    AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, Resolver, Totals, UsageParams, aggregate,
-    compressed_query_rows, price_changes, to_csv, to_json,
+    AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, QueryCompressor, Resolver, Totals, UsageParams,
+    aggregate, price_changes, to_csv, to_json,
 };
 
 pub fn defaults(state: &AppState) -> ParamDefaults {
@@ -55,20 +55,25 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
         as_of: served.loaded.as_of,
         stale: served.stale,
     };
-    // A query API returns its rows first; the local store is read row by row while they are summed.
+    // A query API's rows are summed as the response is read: rows that resolve and price
+    // alike become one row, priced once. The local store is read in the worker below.
+    let changes = price_changes(&served.loaded.catalog);
     let remote = match &state.backend {
         Backend::Local => None,
-        Backend::Azure(backend) => Some(
-            backend
+        Backend::Azure(backend) => {
+            let mut compressor = QueryCompressor::new(params, &changes);
+            let summary = backend
                 .rows(
                     params.source,
                     params.from,
                     params.to,
                     &params.users,
                     &params.deployments,
+                    &mut |row| compressor.add(row),
                 )
-                .await?,
-        ),
+                .await?;
+            Some((compressor.finish(), summary.partial))
+        }
     };
 
     let worker = state.clone();
@@ -90,14 +95,12 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
                 let sample = state.store.is_sample().map_err(AggregateError::Store)?;
                 Ok::<(Totals, bool), AggregateError>((totals, sample))
             }
-            Some(result) => {
+            Some((rows, partial)) => {
                 let mut aggregator = Aggregator::new(&params);
-                // Rows that resolve and price alike are summed first, then priced once each.
-                let changes = price_changes(&served.loaded.catalog);
-                for row in &compressed_query_rows(&result.rows, &params, &changes) {
+                for row in &rows {
                     aggregator.add_row(&mut resolver, row);
                 }
-                if let Some(message) = result.partial {
+                if let Some(message) = partial {
                     aggregator.set_partial(message);
                 }
                 Ok((aggregator.finish(), false))

@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::response::{Expected, QueryRows, read_error, read_rows};
+use super::response::{Expected, QuerySummary, RowSink, read_error, read_rows};
 
 /// The query API a client calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,14 +106,15 @@ impl QueryClient {
         &self.api
     }
 
-    /// Runs `query` over `[from, to)` and returns its rows.
+    /// Runs `query` over `[from, to)` and hands its rows to `sink`.
     pub async fn run(
         &self,
         query: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         source: crate::record::UsageSource,
-    ) -> Result<QueryRows, QueryError> {
+        sink: &mut RowSink<'_>,
+    ) -> Result<QuerySummary, QueryError> {
         let token = self
             .credential
             .get_token(&[self.settings.scope.as_str()], None)
@@ -180,7 +181,7 @@ impl QueryClient {
             match status {
                 StatusCode::OK => {
                     let expected = Expected { from, to, source };
-                    return read_rows(&text, &expected).map_err(|error| {
+                    return read_rows(&text, &expected, sink).map_err(|error| {
                         QueryError::Upstream(format!("the query API's response is invalid: {error}"))
                     });
                 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 pub use aoai_identity::{CredentialKind, CredentialSettings};
 pub use client::{Api, ClientSettings, QueryClient, QueryError};
 pub use kql::{QueryScope, Schema};
-pub use response::QueryRows;
+pub use response::{QuerySummary, RowSink};
 
 use crate::ingest::MetricNames;
 use crate::record::UsageSource;
@@ -54,7 +54,7 @@ impl AzureBackend {
         })
     }
 
-    /// Runs the query of `source` and returns its rows.
+    /// Runs the query of `source` and hands its rows to `sink`.
     pub async fn rows(
         &self,
         source: UsageSource,
@@ -62,8 +62,9 @@ impl AzureBackend {
         to: DateTime<Utc>,
         users: &[String],
         deployments: &[String],
-    ) -> Result<QueryRows, QueryError> {
+        sink: &mut RowSink<'_>,
+    ) -> Result<QuerySummary, QueryError> {
         let query = self.query(source, from, to, users, deployments)?;
-        self.client.run(&query, from, to, source).await
+        self.client.run(&query, from, to, source, sink).await
     }
 }

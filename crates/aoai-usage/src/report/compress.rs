@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::group::Dimension;
 use super::params::UsageParams;
 use crate::record::UsageSource;
-use crate::row::{BUCKET_SECONDS, UsageRow};
+use crate::row::{BUCKET_SECONDS, UsageRow, UsageRowRef};
 use crate::store::{IndexedRecords, time_of};
 
 /// The values that the records of one group share.
@@ -92,9 +92,15 @@ struct IntHasher(u64);
 
 impl Hasher for IntHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.write_u64(u64::from(*byte));
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(word);
+            self.write_u64(u64::from_le_bytes(eight));
         }
+        let mut rest = [0u8; 8];
+        rest[..words.remainder().len()].copy_from_slice(words.remainder());
+        self.write_u64(u64::from_le_bytes(rest));
     }
 
     fn write_u8(&mut self, value: u8) {
@@ -175,38 +181,61 @@ pub fn compressed_rows(
             }
         },
     });
-    compress(entries, |id| records.text(id), source, params, price_changes)
+    let mut compressor = Compressor::new(params, price_changes);
+    compressor.source = Some(source);
+    for entry in entries {
+        compressor.add(entry);
+    }
+    compressor.finish(|id| records.text(id))
 }
 
 /// Sums the rows of a query response, as [`compressed_rows`] sums indexed records. Rows with
 /// rejected calls or impossible counts are returned as they are, for the aggregator to report.
-pub fn compressed_query_rows<'r>(rows: &'r [UsageRow], params: &UsageParams, price_changes: &[i64]) -> Vec<UsageRow> {
-    let mut ids: HashMap<&'r str, u32> = HashMap::new();
-    let mut texts: Vec<&'r str> = Vec::new();
-    let mut intern = |value: Option<&'r str>| -> u32 {
-        let Some(value) = value else { return 0 };
-        *ids.entry(value).or_insert_with(|| {
-            texts.push(value);
-            u32::try_from(texts.len()).unwrap_or(u32::MAX)
-        })
-    };
-
-    let mut kept = Vec::new();
-    let mut entries = Vec::with_capacity(rows.len());
-    let mut sources = rows.iter().map(|row| row.source);
-    let source = sources.next().unwrap_or(params.source);
+pub fn compressed_query_rows(rows: &[UsageRow], params: &UsageParams, price_changes: &[i64]) -> Vec<UsageRow> {
+    let mut compressor = QueryCompressor::new(params, price_changes);
     for row in rows {
-        if row.rejected > 0 || row.usage().validate().is_err() || row.source != source {
-            kept.push(row.clone());
-            continue;
+        compressor.add(&row.as_row_ref());
+    }
+    compressor.finish()
+}
+
+/// Sums query rows one at a time, as they are read from a response, so that only the groups
+/// are kept in memory.
+#[derive(Debug)]
+pub struct QueryCompressor<'p> {
+    compressor: Compressor<'p>,
+    ids: HashMap<Box<str>, u32, BuildHasherDefault<IntHasher>>,
+    texts: Vec<Box<str>>,
+    kept: Vec<UsageRow>,
+}
+
+impl<'p> QueryCompressor<'p> {
+    pub fn new(params: &'p UsageParams, price_changes: &'p [i64]) -> QueryCompressor<'p> {
+        QueryCompressor {
+            compressor: Compressor::new(params, price_changes),
+            ids: HashMap::default(),
+            texts: Vec::new(),
+            kept: Vec::new(),
         }
-        entries.push(Entry {
+    }
+
+    /// Adds one row. The first row's source is the source of the sums.
+    ///
+    /// A row of another source, with rejected calls or with impossible counts is kept as it
+    /// is, for the aggregator to report.
+    pub fn add(&mut self, row: &UsageRowRef<'_>) {
+        let source = *self.compressor.source.get_or_insert(row.source);
+        if row.rejected > 0 || row.usage().validate().is_err() || row.source != source {
+            self.kept.push(row.to_owned_row());
+            return;
+        }
+        let entry = Entry {
             time_ms: row.bucket_start.timestamp_millis(),
-            user: intern(row.user.as_deref()),
-            deployment: intern(row.deployment.as_deref()),
-            response_model: intern(row.response_model.as_deref()),
-            service_tier: intern(row.service_tier.as_deref()),
-            subscription: intern(row.subscription.as_deref()),
+            user: self.intern(row.user.as_deref()),
+            deployment: self.intern(row.deployment.as_deref()),
+            response_model: self.intern(row.response_model.as_deref()),
+            service_tier: self.intern(row.service_tier.as_deref()),
+            subscription: self.intern(row.subscription.as_deref()),
             estimated: row.estimated,
             sums: Sums {
                 first_bucket_ms: 0,
@@ -217,57 +246,91 @@ pub fn compressed_query_rows<'r>(rows: &'r [UsageRow], params: &UsageParams, pri
                 output: row.output_tokens,
                 reasoning: row.reasoning_tokens,
             },
-        });
+        };
+        self.compressor.add(entry);
     }
-    let text = |id: u32| {
-        usize::try_from(id)
-            .ok()?
-            .checked_sub(1)
-            .and_then(|index| texts.get(index).copied())
-    };
-    let mut compressed = compress(entries.into_iter(), text, source, params, price_changes);
-    compressed.extend(kept);
-    compressed
+
+    /// Returns the id of `value`: 0 for none, else its position in `texts` plus one.
+    fn intern(&mut self, value: Option<&str>) -> u32 {
+        let Some(value) = value else { return 0 };
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        self.texts.push(value.into());
+        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.ids.insert(value.into(), id);
+        id
+    }
+
+    /// Returns the summed rows, then the rows kept as they were.
+    pub fn finish(self) -> Vec<UsageRow> {
+        let texts = self.texts;
+        let text = |id: u32| {
+            usize::try_from(id)
+                .ok()?
+                .checked_sub(1)
+                .and_then(|index| texts.get(index).map(AsRef::as_ref))
+        };
+        let mut rows = self.compressor.finish(text);
+        rows.extend(self.kept);
+        rows
+    }
 }
 
-fn compress<'t>(
-    entries: impl Iterator<Item = Entry>,
-    text: impl Fn(u32) -> Option<&'t str>,
-    source: UsageSource,
-    params: &UsageParams,
-    price_changes: &[i64],
-) -> Vec<UsageRow> {
-    let time_dimensions: Vec<Dimension> = params
-        .group_by
-        .iter()
-        .copied()
-        .filter(|dimension| dimension.time_value(DateTime::<Utc>::UNIX_EPOCH, params.tz).is_some())
-        .collect();
-    let bucket_ms = BUCKET_SECONDS * 1000;
-    let mut classes: HashMap<Vec<String>, u32> = HashMap::new();
-    // Entries mostly arrive in time order, so the class and price span of a bucket are
-    // computed once per bucket.
-    let mut current: Option<(i64, u32, u32)> = None;
-    let mut groups: HashMap<GroupKey, Sums, BuildHasherDefault<IntHasher>> = HashMap::default();
-    let mut full: Vec<(GroupKey, Sums)> = Vec::new();
+/// Sums entries into groups of [`GroupKey`].
+#[derive(Debug)]
+struct Compressor<'p> {
+    params: &'p UsageParams,
+    price_changes: &'p [i64],
+    /// The source of the rows made; the request's when no entry set it.
+    source: Option<UsageSource>,
+    time_dimensions: Vec<Dimension>,
+    classes: HashMap<Vec<String>, u32>,
+    /// The last bucket seen, with its time class and price span. Entries mostly arrive in
+    /// time order, so these are computed once per bucket.
+    current: Option<(i64, u32, u32)>,
+    groups: HashMap<GroupKey, Sums, BuildHasherDefault<IntHasher>>,
+    full: Vec<(GroupKey, Sums)>,
+}
 
-    for entry in entries {
+impl<'p> Compressor<'p> {
+    fn new(params: &'p UsageParams, price_changes: &'p [i64]) -> Compressor<'p> {
+        Compressor {
+            params,
+            price_changes,
+            source: None,
+            time_dimensions: params
+                .group_by
+                .iter()
+                .copied()
+                .filter(|dimension| dimension.time_value(DateTime::<Utc>::UNIX_EPOCH, params.tz).is_some())
+                .collect(),
+            classes: HashMap::new(),
+            current: None,
+            groups: HashMap::default(),
+            full: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, entry: Entry) {
+        let bucket_ms = BUCKET_SECONDS * 1000;
         let bucket = entry.time_ms - entry.time_ms.rem_euclid(bucket_ms);
-        let (time_class, price_span) = match current {
+        let (time_class, price_span) = match self.current {
             Some((known, class, span)) if known == bucket => (class, span),
             _ => {
                 let values: Vec<String> = time_of(bucket)
                     .map(|time| {
-                        time_dimensions
+                        self.time_dimensions
                             .iter()
-                            .filter_map(|dimension| dimension.time_value(time, params.tz))
+                            .filter_map(|dimension| dimension.time_value(time, self.params.tz))
                             .collect()
                     })
                     .unwrap_or_default();
-                let next = u32::try_from(classes.len()).unwrap_or(u32::MAX);
-                let class = *classes.entry(values).or_insert(next);
-                let span = u32::try_from(price_changes.partition_point(|change| *change <= bucket)).unwrap_or(u32::MAX);
-                current = Some((bucket, class, span));
+                let next = u32::try_from(self.classes.len()).unwrap_or(u32::MAX);
+                let class = *self.classes.entry(values).or_insert(next);
+                let span =
+                    u32::try_from(self.price_changes.partition_point(|change| *change <= bucket)).unwrap_or(u32::MAX);
+                self.current = Some((bucket, class, span));
                 (class, span)
             }
         };
@@ -288,35 +351,40 @@ fn compress<'t>(
                 | (u8::from(counts.cached > 0) << 1)
                 | (u8::from(counts.output > 0) << 2),
         };
-        let sums = groups.entry(key).or_insert_with(|| Sums::new(bucket));
+        let sums = self.groups.entry(key).or_insert_with(|| Sums::new(bucket));
         // The earliest bucket stands for the group; any of its buckets prices it alike.
         sums.first_bucket_ms = sums.first_bucket_ms.min(bucket);
         if !sums.add(&counts) {
             // A sum would overflow: the group so far becomes a row of its own.
-            full.push((key, std::mem::replace(sums, counts)));
+            self.full.push((key, std::mem::replace(sums, counts)));
         }
     }
 
-    full.into_iter()
-        .chain(groups)
-        .filter_map(|(key, sums)| {
-            Some(UsageRow {
-                bucket_start: time_of(sums.first_bucket_ms)?,
-                source,
-                user: text(key.user).map(str::to_owned),
-                subscription: text(key.subscription).map(str::to_owned),
-                deployment: text(key.deployment).map(str::to_owned),
-                response_model: text(key.response_model).map(str::to_owned),
-                service_tier: text(key.service_tier).map(str::to_owned),
-                input_tokens: sums.input,
-                cached_input_tokens: sums.cached,
-                output_tokens: sums.output,
-                reasoning_tokens: sums.reasoning,
-                requests: sums.requests,
-                rejected: 0,
-                usage_missing: sums.usage_missing,
-                estimated: key.estimated,
+    /// Returns one usage row per group, with `text` giving the text of each id.
+    fn finish<'t>(self, text: impl Fn(u32) -> Option<&'t str>) -> Vec<UsageRow> {
+        let source = self.source.unwrap_or(self.params.source);
+        self.full
+            .into_iter()
+            .chain(self.groups)
+            .filter_map(|(key, sums)| {
+                Some(UsageRow {
+                    bucket_start: time_of(sums.first_bucket_ms)?,
+                    source,
+                    user: text(key.user).map(str::to_owned),
+                    subscription: text(key.subscription).map(str::to_owned),
+                    deployment: text(key.deployment).map(str::to_owned),
+                    response_model: text(key.response_model).map(str::to_owned),
+                    service_tier: text(key.service_tier).map(str::to_owned),
+                    input_tokens: sums.input,
+                    cached_input_tokens: sums.cached,
+                    output_tokens: sums.output,
+                    reasoning_tokens: sums.reasoning,
+                    requests: sums.requests,
+                    rejected: 0,
+                    usage_missing: sums.usage_missing,
+                    estimated: key.estimated,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }

@@ -10,7 +10,7 @@ mod response;
 mod table;
 
 pub use aggregate::{AggregateError, Aggregator, IMPOSSIBLE_COUNTS, Totals, aggregate, passes_filters};
-pub use compress::{compressed_query_rows, price_changes};
+pub use compress::{QueryCompressor, compressed_query_rows, price_changes};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};
