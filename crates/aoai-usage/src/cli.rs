@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::api::usage::{Computed, compute, defaults};
 use crate::config::Config;
-use crate::report::{Format, UsageParams, to_csv, to_json, to_table};
+use crate::report::{Format, UsageJson, UsageParams, to_csv, to_table};
 use crate::startup::build_state;
 
 pub const REPORT_HELP: &str = "aoai-usage report: per-user usage and cost over a period
@@ -85,9 +85,15 @@ pub async fn report(arguments: &[String], config: &Config) -> Result<String, Str
     Ok(match (format.as_str(), params.format) {
         ("csv", _) | (_, Format::Csv) => to_csv(&params, &totals).map_err(|error| error.to_string())?,
         ("json", _) => {
-            let mut body = to_json(&params, &totals, sample, &provenance);
-            body["backend"] = serde_json::json!(state.backend.name());
-            format!("{body:#}\n")
+            let body = UsageJson {
+                params: &params,
+                totals: &totals,
+                sample,
+                prices: &provenance,
+                backend: Some(state.backend.name()),
+            };
+            let text = serde_json::to_string_pretty(&body).map_err(|error| format!("JSON failed: {error}"))?;
+            format!("{text}\n")
         }
         _ => {
             let mut text = String::new();

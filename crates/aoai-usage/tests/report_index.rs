@@ -178,7 +178,7 @@ impl Fixture {
             as_of: DateTime::<Utc>::UNIX_EPOCH,
             stale: false,
         };
-        to_json(params, totals, false, &provenance)
+        to_json(params, totals, false, &provenance).expect("JSON")
     }
 
     /// Returns the report through `aggregate`, which uses the index in memory.

@@ -11,8 +11,8 @@ use super::{AppState, Backend};
 use crate::azure::{QueryScope, Schema, kql};
 use crate::record::UsageSource;
 use crate::report::{
-    AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, QueryCompressor, Resolver, Totals, UsageParams,
-    aggregate, price_changes, to_csv, to_json,
+    AggregateError, Aggregator, Format, ParamDefaults, PriceProvenance, QueryCompressor, Resolver, Totals, UsageJson,
+    UsageParams, aggregate, price_changes, to_csv,
 };
 
 pub fn defaults(state: &AppState) -> ParamDefaults {
@@ -126,9 +126,15 @@ pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
 
     match params.format {
         Format::Json => {
-            let mut body = to_json(&params, &totals, sample, &provenance);
-            body["backend"] = serde_json::json!(state.backend.name());
-            Ok(axum::Json(body).into_response())
+            let body = serde_json::to_vec(&UsageJson {
+                params: &params,
+                totals: &totals,
+                sample,
+                prices: &provenance,
+                backend: Some(state.backend.name()),
+            })
+            .map_err(|error| ApiError::Internal(format!("JSON failed: {error}")))?;
+            Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
         }
         Format::Csv => {
             let body = to_csv(&params, &totals).map_err(|error| ApiError::Internal(format!("CSV failed: {error}")))?;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use aoai_core::TokenUsage;
 
 use super::compress;
+use super::group::Dimension;
 use super::measures::Measures;
 use super::params::UsageParams;
 use super::resolve::{ResolvedCall, Resolver, Unpriced};
@@ -46,6 +47,11 @@ pub enum AggregateError {
 pub struct Aggregator<'a> {
     params: &'a UsageParams,
     totals: Totals,
+    /// The groups while rows arrive; they are sorted once, at the end.
+    groups: HashMap<Vec<String>, Measures>,
+    /// The value of each time dimension of the request at each instant seen: rows share far
+    /// fewer instants than they number.
+    time_values: HashMap<(Dimension, i64), String>,
 }
 
 impl<'a> Aggregator<'a> {
@@ -53,10 +59,13 @@ impl<'a> Aggregator<'a> {
         Aggregator {
             params,
             totals: Totals::default(),
+            groups: HashMap::new(),
+            time_values: HashMap::new(),
         }
     }
 
-    pub fn finish(self) -> Totals {
+    pub fn finish(mut self) -> Totals {
+        self.totals.rows = self.groups.into_iter().collect();
         self.totals
     }
 
@@ -116,13 +125,21 @@ impl<'a> Aggregator<'a> {
                 .entry(call.user.clone())
                 .or_insert_with(|| name.clone());
         }
+        let tz = self.params.tz;
+        let time_values = &mut self.time_values;
         let key: Vec<String> = self
             .params
             .group_by
             .iter()
-            .map(|dimension| dimension.value(&call, self.params.tz))
+            .map(|dimension| match dimension {
+                Dimension::Hour | Dimension::Day | Dimension::Month => time_values
+                    .entry((*dimension, call.time.timestamp()))
+                    .or_insert_with(|| dimension.value(&call, tz))
+                    .clone(),
+                _ => dimension.value(&call, tz),
+            })
             .collect();
-        totals.rows.entry(key).or_default().add(&call);
+        self.groups.entry(key).or_default().add(&call);
         totals.total.add(&call);
     }
 }

@@ -14,5 +14,5 @@ pub use compress::{QueryCompressor, compressed_query_rows, price_changes};
 pub use group::Dimension;
 pub use params::{Format, ParamDefaults, ParamError, UsageParams, start_of_day};
 pub use resolve::{Assumptions, Resolver, UNATTRIBUTED, Unpriced};
-pub use response::{PriceProvenance, to_csv, to_json};
+pub use response::{PriceProvenance, UsageJson, to_csv, to_json};
 pub use table::to_table;
