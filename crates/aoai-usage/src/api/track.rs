@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::ingest::{BodyError, ItemError, TrackResponse, convert, read_items};
+use crate::ingest::{BodyError, ItemError, TrackResponse, read_batch};
 
 fn whole_request_error(status: StatusCode, message: String) -> Response {
     let body = TrackResponse {
@@ -48,12 +48,7 @@ pub async fn track(
     let limit = state.settings.ingest_max_body_bytes;
     let settings = state.settings.ingest.clone();
     let store = std::sync::Arc::clone(&state.store);
-    let outcome = tokio::task::spawn_blocking(move || {
-        let items = read_items(&body, encoding.as_deref(), limit)?;
-        let batch = convert(items, &settings);
-        Ok::<_, BodyError>(batch)
-    })
-    .await;
+    let outcome = tokio::task::spawn_blocking(move || read_batch(&body, encoding.as_deref(), limit, &settings)).await;
     let batch = match outcome {
         Ok(Ok(batch)) => batch,
         Ok(Err(error @ BodyError::TooLarge { .. })) => {

@@ -61,10 +61,11 @@ pub struct MetricOutcome {
 /// Reads a metric envelope. Metrics other than the token metrics are ignored.
 pub fn read_metrics(envelope: &Envelope, names: &MetricNames) -> MetricOutcome {
     let mut outcome = MetricOutcome::default();
-    let Some(metrics) = envelope.base_data.get("metrics").and_then(Value::as_array) else {
+    let metrics = &envelope.base_data.metrics;
+    if metrics.is_empty() {
         return outcome;
-    };
-    let properties = envelope.properties();
+    }
+    let properties = &envelope.base_data.properties;
     let get = |name: &str| {
         properties
             .get(name)

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A body that cannot be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,20 +19,25 @@ pub enum BodyError {
     Encoding(String),
 }
 
-/// One item of a body: its JSON, or why its line did not parse.
-pub type Item = Result<Value, String>;
+/// One item of a body: its JSON text, or why its line is not JSON.
+pub type Item<'a> = Result<&'a str, String>;
 
-/// Decompresses and splits a body into items.
-pub fn read_items(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<Vec<Item>, BodyError> {
-    let text = decode(body, content_encoding, limit)?;
+/// Splits a decoded body into items: the elements of a JSON array, or one per line. The
+/// items are checked to be JSON but not yet read.
+pub fn split_items(text: &str) -> Result<Vec<Item<'_>>, BodyError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let items: Vec<Value> = serde_json::from_str(trimmed).map_err(|error| BodyError::NotJson(error.to_string()))?;
-        return Ok(items.into_iter().map(Ok).collect());
+        let items: Vec<&RawValue> =
+            serde_json::from_str(trimmed).map_err(|error| BodyError::NotJson(error.to_string()))?;
+        return Ok(items.into_iter().map(|item| Ok(item.get())).collect());
     }
     let mut items = Vec::new();
     for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        items.push(serde_json::from_str(line).map_err(|error| format!("the line is not JSON: {error}")));
+        items.push(
+            serde_json::from_str::<&RawValue>(line)
+                .map(RawValue::get)
+                .map_err(|error| format!("the line is not JSON: {error}")),
+        );
     }
     if items.is_empty() {
         return Err(BodyError::NotJson("the body is empty".to_owned()));
@@ -44,7 +49,8 @@ pub fn read_items(body: &[u8], content_encoding: Option<&str>, limit: usize) -> 
     Ok(items)
 }
 
-fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<String, BodyError> {
+/// Decompresses a body and checks that it is UTF-8, without a byte order mark.
+pub fn decode(body: &[u8], content_encoding: Option<&str>, limit: usize) -> Result<String, BodyError> {
     let encoding = content_encoding.map(|value| value.trim().to_ascii_lowercase());
     let bytes = match encoding.as_deref() {
         None | Some("") | Some("identity") => {

@@ -11,7 +11,7 @@ mod scale;
 use serde::Serialize;
 
 pub use apim::MetricNames;
-pub use body::{BodyError, read_items};
+pub use body::BodyError;
 pub use envelope::Envelope;
 
 use crate::record::{RejectedRecord, SpanLink, UsageRecord};
@@ -54,15 +54,27 @@ pub struct IngestSettings {
     pub instrumentation_key: Option<String>,
 }
 
+/// Decompresses, splits and converts the body of one track request.
+pub fn read_batch(
+    body: &[u8],
+    content_encoding: Option<&str>,
+    limit: usize,
+    settings: &IngestSettings,
+) -> Result<Batch, BodyError> {
+    let text = body::decode(body, content_encoding, limit)?;
+    let items = body::split_items(&text)?;
+    Ok(convert(items, settings))
+}
+
 /// Converts the items of one request. Envelopes that are well formed are accepted, whether
 /// they become usage, are rejected as usage with a reason, or are telemetry that usage ignores.
-pub fn convert(items: Vec<body::Item>, settings: &IngestSettings) -> Batch {
+fn convert(items: Vec<body::Item<'_>>, settings: &IngestSettings) -> Batch {
     let mut batch = Batch {
         received: items.len(),
         ..Batch::default()
     };
     for (index, item) in items.into_iter().enumerate() {
-        let envelope = match item.and_then(Envelope::from_value) {
+        let envelope = match item.and_then(Envelope::from_json) {
             Ok(envelope) => envelope,
             Err(message) => {
                 batch.errors.push(ItemError {

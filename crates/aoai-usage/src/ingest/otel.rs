@@ -28,40 +28,26 @@ pub struct SpanOutcome {
 
 /// Reads a request or dependency envelope.
 pub fn read_span(envelope: &Envelope) -> SpanOutcome {
-    let properties = envelope.properties();
+    let properties = &envelope.base_data.properties;
     let get = |name: &str| {
         properties
             .get(name)
             .map(|value| value.trim())
             .filter(|value| !value.is_empty())
     };
-    let span_id = envelope
-        .base_data
-        .get("id")
-        .and_then(|id| id.as_str())
-        .filter(|id| !id.is_empty());
+    let span_id = envelope.base_data.id.as_deref().filter(|id| !id.is_empty());
 
     let user = USER_ATTRIBUTES
         .iter()
         .find_map(|name| get(name))
-        .or_else(|| {
-            envelope
-                .tags
-                .get("ai.user.authUserId")
-                .map(String::as_str)
-                .filter(|id| !id.is_empty())
-        })
+        .or_else(|| envelope.auth_user_id.as_deref().filter(|id| !id.is_empty()))
         .or_else(|| get(USER_NAME_ATTRIBUTE))
         .map(str::to_owned);
 
     let mut outcome = SpanOutcome {
         span: span_id.map(|span_id| SpanLink {
             span_id: span_id.to_owned(),
-            parent_span: envelope
-                .tags
-                .get("ai.operation.parentId")
-                .filter(|parent| !parent.is_empty())
-                .cloned(),
+            parent_span: envelope.parent_id.clone().filter(|parent| !parent.is_empty()),
             user: user.clone(),
         }),
         ..SpanOutcome::default()
@@ -83,7 +69,7 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
         deployment: get("gen_ai.request.model").map(str::to_owned),
         response_model: get("gen_ai.response.model").map(str::to_owned),
     };
-    let usage = match read_usage(&properties) {
+    let usage = match read_usage(properties) {
         Ok(usage) => usage,
         Err((reason, detail)) => {
             outcome.rejected = Some(reject(reason, detail));
@@ -92,7 +78,7 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
     };
     // A failed call without usage (an error status, or `error.type`) was not billed, so it is
     // neither usage nor missing usage. A failed call that reports usage is kept and charged.
-    if usage.is_none() && failed(envelope, &properties) {
+    if usage.is_none() && failed(envelope, properties) {
         return outcome;
     }
     let usage = match usage.map(|usage| scaled.usage(usage)).transpose() {
@@ -106,7 +92,7 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
         source: UsageSource::Otel,
         time: envelope.time,
         user,
-        parent_span: envelope.tags.get("ai.operation.parentId").cloned(),
+        parent_span: envelope.parent_id.clone(),
         deployment: get("gen_ai.request.model").map(str::to_owned),
         response_model: get("gen_ai.response.model").map(str::to_owned),
         service_tier: get("openai.response.service_tier")
@@ -126,18 +112,18 @@ pub fn read_span(envelope: &Envelope) -> SpanOutcome {
 
 /// Returns whether the span records a failed call: `success: false`, as the exporter writes
 /// an error status, or an `error.type` attribute, as the GenAI conventions write one.
-fn failed(envelope: &Envelope, properties: &BTreeMap<&str, String>) -> bool {
-    envelope.base_data.get("success").and_then(serde_json::Value::as_bool) == Some(false)
+fn failed(envelope: &Envelope, properties: &BTreeMap<String, String>) -> bool {
+    envelope.base_data.success == Some(false)
         || properties
             .get("error.type")
             .is_some_and(|value| !value.trim().is_empty())
 }
 
 /// Reads the token attributes. `Ok(None)` when the span carries none of them.
-fn read_usage(properties: &BTreeMap<&str, String>) -> Result<Option<TokenUsage>, (&'static str, String)> {
+fn read_usage(properties: &BTreeMap<String, String>) -> Result<Option<TokenUsage>, (&'static str, String)> {
     let count = |names: &[&str]| -> Result<Option<u64>, (&'static str, String)> {
         for name in names {
-            if let Some(text) = properties.get(name) {
+            if let Some(text) = properties.get(*name) {
                 return parse_count(name, text).map(Some);
             }
         }
