@@ -77,7 +77,7 @@ pub fn prepare(config: &mut Config) -> Result<(), SampleError> {
 /// sample and the files are beside it. A restart or the `report` command without
 /// `--sample-data` then reports the same teams and deployments. Settings that name files win.
 pub fn reuse_files(config: &mut Config) -> Result<(), SampleError> {
-    if !config.store_path.is_file() || !Store::open(&config.store_path)?.is_sample()? {
+    if !config.store_path.is_file() || !Store::file_is_sample(&config.store_path)? {
         return Ok(());
     }
     let folder = config.store_path.parent().map(PathBuf::from).unwrap_or_default();

@@ -121,6 +121,38 @@ impl Store {
         }
     }
 
+    /// True when the store file at `path` contains the generated sample workload. The file is
+    /// read as it is: unlike [`Store::open`], nothing is created or written.
+    pub fn file_is_sample(path: &Path) -> Result<bool, StoreError> {
+        let failed = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let connection =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(failed)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(failed)?;
+        let has_meta: bool = connection
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(failed)?;
+        if !has_meta {
+            return Ok(false);
+        }
+        let value: Option<String> = connection
+            .query_row("SELECT value FROM meta WHERE key = 'sample'", [], |row| row.get(0))
+            .or_else(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                other => Err(other),
+            })
+            .map_err(failed)?;
+        Ok(value.as_deref() == Some("true"))
+    }
+
     /// True when the store holds the generated sample workload.
     pub fn is_sample(&self) -> Result<bool, StoreError> {
         let value: Option<String> = lock(&self.reader)
@@ -143,5 +175,40 @@ impl Store {
                 |row| row.get(0),
             )
             .map_err(|error| self.sql(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_file_read_without_writing() {
+        let folder = std::env::temp_dir().join(format!("aoai-usage-sample-check-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).expect("folder");
+
+        let bare = folder.join("bare.db");
+        Connection::open(&bare)
+            .and_then(|connection| connection.execute_batch("CREATE TABLE other (x)"))
+            .expect("a database without the store's tables");
+        assert!(!Store::file_is_sample(&bare).expect("readable"));
+        let tables: i64 = Connection::open(&bare)
+            .and_then(|connection| connection.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0)))
+            .expect("count");
+        assert_eq!(tables, 1, "the check created nothing");
+
+        let store_path = folder.join("usage.db");
+        let store = Store::open(&store_path).expect("store");
+        assert!(!Store::file_is_sample(&store_path).expect("readable"));
+        lock(&store.writer)
+            .execute("INSERT INTO meta (key, value) VALUES ('sample', 'true')", [])
+            .expect("mark");
+        assert!(Store::file_is_sample(&store_path).expect("readable"));
+
+        let text = folder.join("notes.txt");
+        std::fs::write(&text, "not a database, but long enough to have a header of one").expect("text");
+        let error = Store::file_is_sample(&text).expect_err("not a database");
+        assert!(error.to_string().contains("notes.txt"), "{error}");
+        std::fs::remove_dir_all(&folder).expect("clean up");
     }
 }
