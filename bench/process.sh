@@ -42,6 +42,11 @@ echo "# load from the loopback address, 10 s each" >&2
 "$bin/aoai-bench" load "$bin/aoai-pricing" / "$price" 4 10 "${pricing[@]}"
 "$bin/aoai-bench" load "$bin/aoai-usage" "$usage_user" "$usage_user" 4 10 "${month[@]}"
 
-echo "# ingestion: gzip batches of 512 spans, each acknowledged after its commit, 10 s each" >&2
+echo "# ingestion into new stores: gzip batches of 512 spans, each acknowledged after its commit, 10 s each" >&2
+rm -rf "$work/ingest-1" "$work/ingest-4"
 "$bin/aoai-bench" ingest "$bin/aoai-usage" 1 10 USAGE_STORE="$work/ingest-1/usage.db" PRICING_CACHE_PATH="$work/prices"
 "$bin/aoai-bench" ingest "$bin/aoai-usage" 4 10 USAGE_STORE="$work/ingest-4/usage.db" PRICING_CACHE_PATH="$work/prices"
+echo "# the same from one client into a copy of the 1,000,000-call store" >&2
+rm -rf "$work/ingest-full"
+cp -r "$work/month" "$work/ingest-full"
+"$bin/aoai-bench" ingest "$bin/aoai-usage" 1 10 USAGE_STORE="$work/ingest-full/usage.db" PRICING_CACHE_PATH="$work/prices"
