@@ -57,7 +57,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "7072",
         "port, set by the Functions host",
     ),
-    ("USAGE_BIND", "127.0.0.1", "address to listen on"),
+    (
+        "USAGE_BIND",
+        "127.0.0.1",
+        "address to listen on; beyond loopback, INGEST_INSTRUMENTATION_KEY is required",
+    ),
     (
         "USAGE_STORE",
         "<data directory>/aoai-meter/usage.db",
@@ -200,6 +204,19 @@ impl Config {
                 .parse()
                 .map_err(|_| error("USAGE_BIND", value, "an IP address such as 127.0.0.1 or 0.0.0.0"))?,
         };
+        let instrumentation_key = read("INGEST_INSTRUMENTATION_KEY").filter(|key| !key.trim().is_empty());
+        // The track routes write usage that becomes charges; beyond loopback, only senders
+        // that know the key may write.
+        if !bind.is_loopback() && instrumentation_key.is_none() {
+            return Err(error(
+                "INGEST_INSTRUMENTATION_KEY",
+                "(unset)".to_owned(),
+                &format!(
+                    "a key, because USAGE_BIND {bind} accepts connections from other hosts and the track routes would \
+                     take usage from anyone; set it, or bind USAGE_BIND to 127.0.0.1"
+                ),
+            ));
+        }
         let store_path = read("USAGE_STORE")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir().join("aoai-meter").join("usage.db"));
@@ -288,7 +305,7 @@ impl Config {
             directory: read("USAGE_DIRECTORY").map(PathBuf::from),
             max_range_days: i64::try_from(max_range_days).unwrap_or(400),
             ingest_max_body_bytes: usize::try_from(ingest_max_body_bytes).unwrap_or(64 * 1024 * 1024),
-            instrumentation_key: read("INGEST_INSTRUMENTATION_KEY"),
+            instrumentation_key,
             prices: PriceSettings::from_lookup(lookup)?,
         })
     }
@@ -517,6 +534,22 @@ mod tests {
         }
         let error = config(&[("APPINSIGHTS_APP_ID", "my-app")]).unwrap_err();
         assert_eq!(error.variable, "APPINSIGHTS_APP_ID");
+    }
+
+    #[test]
+    fn binding_beyond_loopback_needs_the_instrumentation_key() {
+        let error = config(&[("USAGE_BIND", "0.0.0.0")]).unwrap_err();
+        assert_eq!(error.variable, "INGEST_INSTRUMENTATION_KEY");
+        assert!(error.to_string().contains("0.0.0.0"), "{error}");
+        let error = config(&[("USAGE_BIND", "0.0.0.0"), ("INGEST_INSTRUMENTATION_KEY", " ")]).unwrap_err();
+        assert_eq!(error.variable, "INGEST_INSTRUMENTATION_KEY");
+        let keyed = config(&[
+            ("USAGE_BIND", "::"),
+            ("INGEST_INSTRUMENTATION_KEY", "00000000-0000-0000-0000-000000000001"),
+        ])
+        .expect("a key allows any address");
+        assert_eq!(keyed.bind.to_string(), "::");
+        assert!(config(&[("USAGE_BIND", "::1")]).is_ok(), "IPv6 loopback needs no key");
     }
 
     #[test]
