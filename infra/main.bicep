@@ -52,6 +52,16 @@ param userTokenQuotaPerMinute int = 0
 ])
 param usageBackend string = 'loganalytics'
 
+@description('How the usage app checks who reads usage: entra validates the caller\'s bearer token for gatewayAudience, so each user reads only their own usage unless they hold usageReaderRole; empty leaves it to the gateway\'s subscription keys.')
+@allowed([
+  ''
+  'entra'
+])
+param usageAuth string = ''
+
+@description('App role of the gateway\'s app registration whose holders read everyone\'s usage.')
+param usageReaderRole string = 'Usage.ReadAll'
+
 @description('ISO 4217 currency that prices and costs are shown in when a request names none.')
 param currency string = 'USD'
 
@@ -126,6 +136,12 @@ var usageAppSettings = union(priceSettings, {
   AZURE_CREDENTIAL: 'managed_identity'
   AZURE_CLIENT_ID: ''
   AZURE_TENANT_ID: ''
+  USAGE_AUTH: usageAuth
+  USAGE_AUTH_TENANT_ID: usageAuth == 'entra' ? entraTenantId : ''
+  USAGE_AUTH_AUDIENCE: usageAuth == 'entra' ? gatewayAudience : ''
+  USAGE_AUTH_AUTHORITY_HOST: environment().authentication.loginEndpoint
+  USAGE_AUTH_USER_CLAIM: userIdClaim
+  USAGE_AUTH_READER_ROLE: usageReaderRole
 })
 
 // The gateway operations of each app, one per route of its functions/*/function.json; the

@@ -1,5 +1,6 @@
 //! Settings of the usage function, read from environment variables.
 
+use crate::auth::AuthSettings;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -28,6 +29,8 @@ pub struct Config {
     pub ingest_max_body_bytes: usize,
     pub instrumentation_key: Option<String>,
     pub prices: PriceSettings,
+    /// The caller check of the usage routes.
+    pub auth: AuthSettings,
     /// The backend that usage is read from: the local store, or a query API.
     pub backend: BackendConfig,
 }
@@ -164,6 +167,32 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "USAGE_QUERY_ATTEMPTS",
         "3",
         "attempts of a query that is throttled or fails",
+    ),
+    (
+        "USAGE_AUTH",
+        "(none)",
+        "entra (validate bearer tokens) or easyauth (trust App Service authentication); unset, function keys or the gateway protect the app",
+    ),
+    ("USAGE_AUTH_TENANT_ID", "(none)", "tenant whose tokens entra accepts"),
+    (
+        "USAGE_AUTH_AUDIENCE",
+        "(none)",
+        "comma-separated accepted audiences: the app's client id or application id URI",
+    ),
+    (
+        "USAGE_AUTH_AUTHORITY_HOST",
+        "https://login.microsoftonline.com",
+        "Entra ID authority that issues the tokens and publishes the signing keys",
+    ),
+    (
+        "USAGE_AUTH_USER_CLAIM",
+        "oid",
+        "claim matched against the user ids of usage",
+    ),
+    (
+        "USAGE_AUTH_READER_ROLE",
+        "Usage.ReadAll",
+        "app role whose holders read everyone's usage",
     ),
 ];
 
@@ -306,6 +335,7 @@ impl Config {
             max_range_days: i64::try_from(max_range_days).unwrap_or(400),
             ingest_max_body_bytes: usize::try_from(ingest_max_body_bytes).unwrap_or(64 * 1024 * 1024),
             instrumentation_key,
+            auth: AuthSettings::from_lookup(&read)?,
             prices: PriceSettings::from_lookup(lookup)?,
         })
     }

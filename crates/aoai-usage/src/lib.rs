@@ -2,6 +2,7 @@
 //! local usage store fed by the Application Insights track protocol.
 
 pub mod api;
+pub mod auth;
 pub mod azure;
 pub mod cli;
 pub mod config;

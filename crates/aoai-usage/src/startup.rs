@@ -1,5 +1,6 @@
 //! Assembles the usage function from its settings.
 
+use crate::auth::Authenticator;
 use std::sync::Arc;
 
 use aoai_catalog::sources::{CacheKey, PriceService};
@@ -58,7 +59,14 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
             }))
         }
     };
+    let auth = Authenticator::new(config.auth.clone()).map_err(anyhow::Error::msg)?;
+    if matches!(auth, Authenticator::None) {
+        tracing::warn!(
+            "USAGE_AUTH is unset: the app does not check who reads usage, so function keys or the gateway must protect it"
+        );
+    }
     Ok(AppState {
+        auth,
         backend,
         store: Arc::new(store),
         prices,

@@ -15,6 +15,9 @@ pub enum ApiError {
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// The caller may not read what the request asks for.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("route not found: {0}")]
     NoRoute(String),
     #[error("method not allowed: {0}")]
@@ -93,6 +96,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, "invalid_parameter", Some(parameter.clone()))
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", Some("user".to_owned())),
             ApiError::BadGateway(detail) => {
                 tracing::warn!(error = %detail, "usage query failed");
                 (StatusCode::BAD_GATEWAY, "upstream_error", None)

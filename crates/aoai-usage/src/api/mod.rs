@@ -4,6 +4,7 @@ mod error;
 mod track;
 pub mod usage;
 
+use crate::auth::Authenticator;
 use std::sync::Arc;
 
 use aoai_catalog::sources::PriceService;
@@ -62,19 +63,29 @@ pub struct AppState {
     pub deployments: Arc<DeploymentCatalog>,
     pub directory: Arc<Directory>,
     pub settings: Arc<RouteSettings>,
+    /// Checks the callers of usage and the dashboard.
+    pub auth: Authenticator,
 }
 
 /// Builds the router; tests drive it without a socket.
 pub fn app(state: AppState) -> Router {
     // A gzip body can be slightly larger than its content; the decompressed size is checked after.
     let body_limit = state.settings.ingest_max_body_bytes.saturating_add(1 << 20);
-    Router::new()
-        .route("/", get(ready))
+    // Usage is personal data: its routes and the dashboard need a caller when USAGE_AUTH is
+    // set. The track routes have the instrumentation key instead.
+    let protected = Router::new()
         .route("/api/usage", get(usage::usage))
         .route("/api/usage/queries", get(usage::queries))
         .route("/api/dashboard", get(crate::dashboard::page))
         .route("/api/dashboard/app.js", get(crate::dashboard::script))
         .route("/api/dashboard/app.css", get(crate::dashboard::style))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            crate::auth::require_caller,
+        ));
+    Router::new()
+        .route("/", get(ready))
+        .merge(protected)
         .route("/v2/track", post(track::track))
         .route("/v2.1/track", post(track::track))
         .layer(DefaultBodyLimit::max(body_limit))

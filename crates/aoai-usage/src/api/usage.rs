@@ -1,13 +1,14 @@
 //! `GET /api/usage`: per-user usage and exact cost over a period, and
 //! `GET /api/usage/queries`: the KQL the Azure backends run.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::error::ApiError;
 use super::{AppState, Backend};
+use crate::auth::{Caller, scope_users};
 use crate::azure::{QueryScope, Schema, kql};
 use crate::record::UsageSource;
 use crate::report::{
@@ -116,8 +117,13 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
     })
 }
 
-pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+pub async fn usage(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+    scope_users(caller.as_deref(), &mut params.users).map_err(ApiError::Forbidden)?;
     let Computed {
         totals,
         sample,
@@ -157,8 +163,13 @@ pub async fn usage(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
 
 /// Returns the KQL of every source for the request's period and filters, in both schemas,
 /// so that it can be pasted into a workbook.
-pub async fn queries(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+pub async fn queries(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
+    scope_users(caller.as_deref(), &mut params.users).map_err(ApiError::Forbidden)?;
     let scope = QueryScope {
         from: params.from,
         to: params.to,
