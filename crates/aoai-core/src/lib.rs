@@ -13,4 +13,4 @@ pub use deployment::{DeploymentSku, DeploymentType, ParseError, Tier};
 pub use model::{ModelKey, ModelVersion, canonical_model_name};
 pub use money::{Currency, PER_TOKENS, Price};
 pub use token::{ContextBand, TokenKind};
-pub use usage::{CostBreakdown, CostError, TextPrices, TokenUsage, UsageError};
+pub use usage::{CostBreakdown, CostError, TextPrices, TokenUsage, UsageError, exact_add};

@@ -83,7 +83,9 @@ pub enum CostError {
     /// never charged at the input price instead.
     #[error("no {0} price for this model and deployment")]
     MissingPrice(TokenKind),
-    #[error("cost overflows the decimal range")]
+    /// The exact cost needs more than the 28 significant digits of a decimal, so it would
+    /// have to be rounded; it is refused instead.
+    #[error("the exact cost needs more digits than a decimal holds")]
     Overflow,
 }
 
@@ -97,10 +99,7 @@ impl CostBreakdown {
         let input = charge(usage.uncached_input(), prices.input, TokenKind::Input)?;
         let cached_input = charge(usage.cached_input, prices.cached_input, TokenKind::CachedInput)?;
         let output = charge(usage.output, prices.output, TokenKind::Output)?;
-        let total = input
-            .checked_add(cached_input)
-            .and_then(|sum| sum.checked_add(output))
-            .ok_or(CostError::Overflow)?;
+        let total = exact_sum(exact_sum(input, cached_input)?, output)?;
         Ok(CostBreakdown {
             input: input.normalize(),
             cached_input: cached_input.normalize(),
@@ -110,15 +109,35 @@ impl CostBreakdown {
     }
 }
 
+fn exact_sum(a: Decimal, b: Decimal) -> Result<Decimal, CostError> {
+    exact_add(a, b).ok_or(CostError::Overflow)
+}
+
+/// Adds two amounts, or returns `None` where a decimal would round the sum or overflow.
+pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let sum = a.checked_add(b)?;
+    // A sum keeps the larger scale of its terms unless its digits overflow and it is rounded.
+    (sum.scale() >= a.scale().max(b.scale())).then_some(sum)
+}
+
 fn charge(tokens: u64, price: Option<Price>, kind: TokenKind) -> Result<Decimal, CostError> {
     if tokens == 0 {
         return Ok(Decimal::ZERO);
     }
     let price = price.ok_or(CostError::MissingPrice(kind))?;
+    // A decimal rounds a product or quotient that needs more than 28 digits. Both are checked
+    // to have kept every decimal place, so a cost is exact or refused.
     let product = Decimal::from(tokens).checked_mul(price).ok_or(CostError::Overflow)?;
-    product
+    if product.scale() != price.scale() {
+        return Err(CostError::Overflow);
+    }
+    let cost = product
         .checked_div(Decimal::from(PER_TOKENS))
-        .ok_or(CostError::Overflow)
+        .ok_or(CostError::Overflow)?;
+    if cost.checked_mul(Decimal::from(PER_TOKENS)) != Some(product) {
+        return Err(CostError::Overflow);
+    }
+    Ok(cost)
 }
 
 #[cfg(test)]

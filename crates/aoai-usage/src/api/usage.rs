@@ -110,6 +110,14 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
     })
     .await
     .map_err(|error| ApiError::Internal(format!("usage task failed: {error}")))??;
+    if totals.cost_overflow {
+        return Err(ApiError::InvalidParameter {
+            parameter: "to".to_owned(),
+            message: "a sum of costs in this period needs more than the 28 significant digits of a decimal, \
+                      and costs are never rounded; ask for a shorter range"
+                .to_owned(),
+        });
+    }
     Ok(Computed {
         totals,
         sample,

@@ -33,6 +33,8 @@ pub struct Totals {
     pub usage_missing: u128,
     /// The backend's message when it returned only part of the data.
     pub partial: Option<String>,
+    /// True when a sum of costs would have needed more digits than a decimal holds.
+    pub cost_overflow: bool,
 }
 
 /// A failure that stops the whole response.
@@ -116,7 +118,7 @@ impl<'a> Aggregator<'a> {
             totals.estimated += requests;
         }
         if let Err(reason) = call.cost {
-            totals.unpriced.add(&call);
+            totals.cost_overflow |= !totals.unpriced.add(&call);
             *totals.unpriced_reasons.entry(reason).or_default() += requests;
         }
         if let Some(name) = &call.display_name {
@@ -139,8 +141,9 @@ impl<'a> Aggregator<'a> {
                 _ => dimension.value(&call, tz),
             })
             .collect();
-        self.groups.entry(key).or_default().add(&call);
-        totals.total.add(&call);
+        let group = self.groups.entry(key).or_default().add(&call);
+        let total = totals.total.add(&call);
+        totals.cost_overflow |= !(group && total);
     }
 }
 

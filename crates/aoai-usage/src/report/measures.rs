@@ -1,5 +1,6 @@
 //! The sums of a group of calls.
 
+use aoai_core::exact_add;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -23,7 +24,25 @@ pub struct Measures {
 }
 
 impl Measures {
-    pub fn add(&mut self, call: &ResolvedCall) {
+    /// Adds a call. Returns false, and leaves the costs as they were, when a cost sum would
+    /// need more digits than a decimal holds.
+    #[must_use]
+    pub fn add(&mut self, call: &ResolvedCall) -> bool {
+        let costs = match &call.cost {
+            Ok(cost) => {
+                let sums = (|| {
+                    Some([
+                        exact_add(self.cost, cost.total)?,
+                        exact_add(self.cost_input, cost.input)?,
+                        exact_add(self.cost_cached_input, cost.cached_input)?,
+                        exact_add(self.cost_output, cost.output)?,
+                    ])
+                })();
+                let Some(sums) = sums else { return false };
+                Some(sums)
+            }
+            Err(_) => None,
+        };
         let requests = u128::from(call.requests);
         self.requests += requests;
         self.input_tokens += u128::from(call.usage.input);
@@ -31,16 +50,17 @@ impl Measures {
         self.output_tokens += u128::from(call.usage.output);
         self.reasoning_tokens += u128::from(call.usage.reasoning);
         self.estimated |= call.estimated;
-        match &call.cost {
-            Ok(cost) => {
+        match costs {
+            Some([total, input, cached_input, output]) => {
                 self.priced_requests += requests;
-                self.cost += cost.total;
-                self.cost_input += cost.input;
-                self.cost_cached_input += cost.cached_input;
-                self.cost_output += cost.output;
+                self.cost = total;
+                self.cost_input = input;
+                self.cost_cached_input = cached_input;
+                self.cost_output = output;
             }
-            Err(_) => self.unpriced_requests += requests,
+            None => self.unpriced_requests += requests,
         }
+        true
     }
 
     /// True when every call could be priced.
@@ -82,4 +102,60 @@ pub struct ShownMeasures {
     pub cost_output: Option<String>,
     pub priced: bool,
     pub estimated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use aoai_core::{CostBreakdown, TokenUsage};
+    use chrono::DateTime;
+
+    use super::*;
+
+    fn call(cost: &str) -> ResolvedCall {
+        let cost = Decimal::from_str(cost).expect("decimal");
+        ResolvedCall {
+            time: DateTime::UNIX_EPOCH,
+            user: "ana".to_owned(),
+            unattributed: false,
+            display_name: None,
+            team: None,
+            cost_center: None,
+            subscription: None,
+            deployment: None,
+            model: None,
+            version: None,
+            deployment_type: None,
+            tier: None,
+            region: None,
+            requests: 1,
+            usage: TokenUsage {
+                input: 10,
+                cached_input: 0,
+                output: 5,
+                reasoning: 0,
+            },
+            estimated: false,
+            assumed: false,
+            cost: Ok(CostBreakdown {
+                input: cost,
+                cached_input: Decimal::ZERO,
+                output: Decimal::ZERO,
+                total: cost,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_sum_that_would_round_is_refused_whole() {
+        let mut measures = Measures::default();
+        assert!(measures.add(&call("12345678901234.00000000000001")));
+        assert!(measures.add(&call("0.00000000000001")));
+        assert_eq!(measures.cost.to_string(), "12345678901234.00000000000002");
+        let before = measures.clone();
+        // The sum's mantissa would exceed 96 bits, so a decimal would round its last places.
+        assert!(!measures.add(&call("900000000000000")));
+        assert_eq!(measures, before, "nothing of the refused call is added");
+    }
 }

@@ -28,6 +28,8 @@ pub enum Unpriced {
     NoMeter,
     /// Provisioned deployments are billed by the hour, not per token.
     Provisioned,
+    /// The exact cost needs more digits than a decimal holds, and is not rounded.
+    CostOverflow,
 }
 
 impl Unpriced {
@@ -37,6 +39,7 @@ impl Unpriced {
             Self::UnknownDeployment => "unknown_deployment",
             Self::NoMeter => "no_meter",
             Self::Provisioned => "provisioned",
+            Self::CostOverflow => "cost_overflow",
         }
     }
 }
@@ -196,7 +199,8 @@ impl<'a> Resolver<'a> {
         call.assumed |= memo.assumed;
         call.cost = memo.prices.and_then(|prices| {
             CostBreakdown::compute(&call.usage, &prices).map_err(|error| match error {
-                CostError::MissingPrice(_) | CostError::Overflow | CostError::Usage(_) => Unpriced::NoMeter,
+                CostError::MissingPrice(_) | CostError::Usage(_) => Unpriced::NoMeter,
+                CostError::Overflow => Unpriced::CostOverflow,
             })
         });
         // Only a price can rest on an assumption; an unpriced call is counted as unpriced.
