@@ -1,5 +1,10 @@
 //! The parts every custom handler shares with the Azure Functions host: logs on standard error,
-//! which the host collects, and a clean stop on SIGTERM, which the host sends.
+//! which the host collects, HTTP serving with limits on slow and large request heads, and a
+//! clean stop on SIGTERM, which the host sends.
+
+mod serve;
+
+pub use serve::{HEADER_READ_TIMEOUT, Limits, MAX_HEAD_BYTES, serve, serve_with};
 
 /// Starts logging to standard error at the level in `RUST_LOG`, `info` when it is unset or invalid.
 pub fn init_tracing() {

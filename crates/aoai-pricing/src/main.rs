@@ -29,8 +29,7 @@ async fn main() -> anyhow::Result<()> {
         "aoai-pricing listening"
     );
 
-    axum::serve(listener, app(AppState { prices }))
-        .with_graceful_shutdown(aoai_host::shutdown_signal())
+    aoai_host::serve(listener, app(AppState { prices }), aoai_host::shutdown_signal())
         .await
         .context("server failed")?;
     tracing::info!("aoai-pricing stopped");

@@ -71,8 +71,7 @@ async fn main() -> anyhow::Result<()> {
         deployments = state.deployments.len(),
         "aoai-usage listening"
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(aoai_host::shutdown_signal())
+    aoai_host::serve(listener, app(state), aoai_host::shutdown_signal())
         .await
         .context("server failed")?;
     tracing::info!("aoai-usage stopped");

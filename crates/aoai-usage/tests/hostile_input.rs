@@ -1,0 +1,160 @@
+//! Hostile input to the usage routes. Bodies and query strings that are malformed, deeply
+//! nested, of the wrong types, huge or not UTF-8 get a 4xx with a message, never a 500 or a
+//! panic. Nothing of them is counted as usage.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use support::{Span, Usage};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[tokio::test]
+async fn nesting_types_numbers_and_bytes_are_refused_by_item() {
+    let usage = Usage::start("hostile-track");
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let (status, body) = usage.post_track(&deep, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let good = Span::chat("chat-global", 1000, 100).user(Some("ana")).envelope();
+    let mut deep_item = good.clone();
+    let nested: Value =
+        serde_json::from_str(&format!("{}1{}", "[".repeat(200), "]".repeat(200))).unwrap_or(Value::Null);
+    deep_item["data"]["baseData"]["properties"]["nested"] = nested;
+    let lines = [
+        good.to_string(),
+        format!("{}{}", "{\"a\":".repeat(300), "}".repeat(300)),
+        json!({"name": 5, "time": [], "data": "x"}).to_string(),
+        {
+            let mut huge = good.clone();
+            huge["data"]["baseData"]["properties"]["gen_ai.usage.input_tokens"] = json!("1e400");
+            huge.to_string()
+        },
+        {
+            let mut huge = good.clone();
+            huge["data"]["baseData"]["properties"]["gen_ai.usage.output_tokens"] = json!(u64::MAX);
+            huge.to_string()
+        },
+        "null".to_owned(),
+        "\"text\"".to_owned(),
+    ];
+    let (status, body) = usage.post_track(&lines.join("\n"), None).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT, "{body}");
+    let refused: Vec<u64> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|error| error["index"].as_u64())
+        .collect();
+    assert_eq!(refused, [1, 2, 5, 6], "{body}");
+
+    let mut bytes = good.to_string().into_bytes();
+    bytes.extend_from_slice(b"\n\xff\xfe\n");
+    let (status, body) = usage.post_track_bytes(bytes, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("UTF-8"),
+        "{body}"
+    );
+
+    // Only the one good span and none of the huge counts became usage.
+    let report = usage.ok("group_by=user&from=2026-08-01&to=2026-09-01").await;
+    assert_eq!(report["total"]["requests"], 1, "{report}");
+    assert_eq!(report["data_quality"]["rejected"], 2, "{report}");
+}
+
+async fn status_of(usage: &Usage, request: Request<Body>) -> StatusCode {
+    usage.request(request).await.0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn no_track_body_is_a_server_error(body in proptest::collection::vec(any::<u8>(), 0..600), gzip in any::<bool>()) {
+        let usage = USAGE.with(Clone::clone);
+        let status = runtime().block_on(async {
+            let mut request = Request::post("/v2/track").header("content-type", "application/json");
+            if gzip {
+                request = request.header("content-encoding", "gzip");
+            }
+            status_of(&usage, request.body(Body::from(body)).expect("request")).await
+        });
+        prop_assert!(status.is_success() || status.is_client_error(), "{status}");
+    }
+
+    #[test]
+    fn no_usage_query_is_a_server_error(query in "[a-z_=&%0-9:.+,-]{0,80}") {
+        let usage = USAGE.with(Clone::clone);
+        let status = runtime().block_on(async {
+            let request = Request::get(format!("/api/usage?{query}")).body(Body::empty()).expect("request");
+            status_of(&usage, request).await
+        });
+        prop_assert!(status.is_success() || status.is_client_error(), "{query}: {status}");
+    }
+
+    #[test]
+    fn no_json_envelope_is_a_server_error(envelope in json_value(3)) {
+        let usage = USAGE.with(Clone::clone);
+        let status = runtime().block_on(async {
+            let body = Value::Array(vec![envelope]).to_string();
+            let request = Request::post("/v2/track").body(Body::from(body)).expect("request");
+            status_of(&usage, request).await
+        });
+        prop_assert!(status.is_success() || status.is_client_error(), "{status}");
+    }
+}
+
+thread_local! {
+    static USAGE: Usage = Usage::start("hostile-generated");
+}
+
+/// Generates JSON values shaped like envelopes: objects with the envelope's field names and
+/// values of any type.
+fn json_value(depth: u32) -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|number| json!(number)),
+        any::<f64>().prop_map(|number| json!(number)),
+        "[a-zA-Z0-9:._ -]{0,12}".prop_map(Value::String),
+        Just(json!("2026-08-20T12:00:00Z")),
+        Just(json!("RemoteDependencyData")),
+        Just(json!("chat")),
+    ];
+    leaf.prop_recursive(depth, 48, 6, |inner| {
+        let keys = prop_oneof![
+            Just("name"),
+            Just("time"),
+            Just("iKey"),
+            Just("sampleRate"),
+            Just("tags"),
+            Just("data"),
+            Just("baseType"),
+            Just("baseData"),
+            Just("properties"),
+            Just("metrics"),
+            Just("gen_ai.operation.name"),
+            Just("gen_ai.usage.input_tokens"),
+            Just("value"),
+            Just("id"),
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(keys, inner, 0..6).prop_map(|map| {
+                Value::Object(map.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+            }),
+        ]
+    })
+}
