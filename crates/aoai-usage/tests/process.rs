@@ -26,6 +26,10 @@ struct Handler {
 
 impl Handler {
     fn start(dir: &Path, arguments: &[&str]) -> Handler {
+        Handler::start_with(dir, arguments, &[])
+    }
+
+    fn start_with(dir: &Path, arguments: &[&str], settings: &[(&str, &str)]) -> Handler {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_aoai-usage"))
             .args(arguments)
@@ -34,6 +38,7 @@ impl Handler {
             .env("PRICING_CACHE_PATH", dir.join("prices"))
             .env("AOAI_DEPLOYMENTS", dir.join("deployments-eastus2.json"))
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -300,4 +305,61 @@ async fn sample_refuses_store_with_usage() {
         !dir.join("sample-deployments.json").exists(),
         "no file is written before the refusal"
     );
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_or_responses() {
+    const IKEY: &str = "c0ffee00-5ec7-4e75-8ec7-000000000001";
+    const WRONG_IKEY: &str = "d00d0000-5ec7-4e75-8ec7-000000000002";
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.c2VjcmV0LXRva2VuLWNsYWltcw.c2lnbmF0dXJlLXNlY3JldA";
+    const FUNCTION_KEY: &str = "fkey-5ec7e7-000000000003";
+    const CLIENT_SECRET: &str = "client-secret-5ec7e7-000000000004";
+    let dir = prepare("secrets");
+    let closed = free_port().to_string();
+    let authority = format!("http://127.0.0.1:{closed}");
+    let mut handler = Handler::start_with(
+        &dir,
+        &[],
+        &[
+            ("RUST_LOG", "trace"),
+            ("INGEST_INSTRUMENTATION_KEY", IKEY),
+            ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
+            ("USAGE_AUTH", "entra"),
+            ("USAGE_AUTH_TENANT_ID", "7d1f0c2a-5b3e-4c6d-8e9f-a0b1c2d3e4f5"),
+            ("USAGE_AUTH_AUDIENCE", "api://aoai-meter-usage"),
+            ("USAGE_AUTH_AUTHORITY_HOST", &authority),
+        ],
+    );
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+
+    let mut responses = String::new();
+    for ikey in [IKEY, WRONG_IKEY] {
+        let mut envelope = support::Span::chat("chat-global", 1000, 100).user(Some("ana")).envelope();
+        envelope["iKey"] = serde_json::json!(ikey);
+        let response = client
+            .post(format!("{}/v2/track", handler.base))
+            .body(serde_json::json!([envelope]).to_string())
+            .send()
+            .await
+            .expect("track");
+        responses.push_str(&response.text().await.expect("body"));
+    }
+    // The signing keys cannot be fetched, so the token is refused with 503; either way, it and
+    // the function key in the query must not be written anywhere.
+    let response = client
+        .get(format!("{}/api/usage?group_by=user&code={FUNCTION_KEY}", handler.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("usage");
+    assert_eq!(response.status(), 503);
+    responses.push_str(&response.text().await.expect("body"));
+
+    let (_, logs) = handler.signal("-TERM");
+    assert!(logs.contains("signing keys"), "the failed key fetch is logged: {logs}");
+    for secret in [IKEY, WRONG_IKEY, TOKEN, "c2VjcmV0LXRva2VuLWNsYWltcw", FUNCTION_KEY, CLIENT_SECRET] {
+        assert!(!logs.contains(secret), "the logs hold {secret}");
+        assert!(!responses.contains(secret), "a response holds {secret}: {responses}");
+    }
 }
