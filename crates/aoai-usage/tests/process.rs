@@ -335,7 +335,9 @@ async fn secrets_never_reach_logs_or_responses() {
 
     let mut responses = String::new();
     for ikey in [IKEY, WRONG_IKEY] {
-        let mut envelope = support::Span::chat("chat-global", 1000, 100).user(Some("ana")).envelope();
+        let mut envelope = support::Span::chat("chat-global", 1000, 100)
+            .user(Some("ana"))
+            .envelope();
         envelope["iKey"] = serde_json::json!(ikey);
         let response = client
             .post(format!("{}/v2/track", handler.base))
@@ -358,8 +360,89 @@ async fn secrets_never_reach_logs_or_responses() {
 
     let (_, logs) = handler.signal("-TERM");
     assert!(logs.contains("signing keys"), "the failed key fetch is logged: {logs}");
-    for secret in [IKEY, WRONG_IKEY, TOKEN, "c2VjcmV0LXRva2VuLWNsYWltcw", FUNCTION_KEY, CLIENT_SECRET] {
+    for secret in [
+        IKEY,
+        WRONG_IKEY,
+        TOKEN,
+        "c2VjcmV0LXRva2VuLWNsYWltcw",
+        FUNCTION_KEY,
+        CLIENT_SECRET,
+    ] {
         assert!(!logs.contains(secret), "the logs hold {secret}");
         assert!(!responses.contains(secret), "a response holds {secret}: {responses}");
     }
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_503_and_keeps_what_was_acknowledged() {
+    let dir = prepare("full-disk");
+    let store = dir.join("small");
+    std::fs::create_dir_all(&store).expect("folder");
+    let port = free_port();
+    // The store lives on a 1 MiB tmpfs mounted in a mount namespace of the handler's own, so
+    // the test needs no privileges and leaves no mount behind.
+    let child = Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+        ])
+        .arg(r#"mount -t tmpfs -o size=1m tmpfs "$0" && exec "$1""#)
+        .arg(&store)
+        .arg(env!("CARGO_BIN_EXE_aoai-usage"))
+        .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
+        .env("USAGE_STORE", store.join("usage.db"))
+        .env("PRICING_CACHE_PATH", dir.join("prices"))
+        .env("AOAI_DEPLOYMENTS", dir.join("deployments-eastus2.json"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("unshare (util-linux) starts");
+    let mut handler = Handler {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+
+    let mut acknowledged = 0u64;
+    let mut full = None;
+    for batch in 0..400 {
+        let spans: Vec<Value> = (0..50)
+            .map(|index| {
+                support::Span::chat("chat-global", 1000 + index, 100)
+                    .user(Some(&format!("user-{batch}-{index}-{}", "x".repeat(200))))
+                    .envelope()
+            })
+            .collect();
+        let response = client
+            .post(format!("{}/v2/track", handler.base))
+            .body(Value::Array(spans).to_string())
+            .send()
+            .await
+            .expect("track");
+        match response.status().as_u16() {
+            200 => acknowledged += 50,
+            503 => {
+                full = Some(response.text().await.expect("body"));
+                break;
+            }
+            other => panic!("batch {batch}: {other}: {}", response.text().await.unwrap_or_default()),
+        }
+    }
+    let message = full.expect("the 1 MiB store fills up within 400 batches");
+    assert!(message.contains("send it again later"), "{message}");
+    assert!(acknowledged > 0, "some batches fit before the disk filled");
+
+    // Every acknowledged call is still there, and the handler still serves requests.
+    let report = usage(&client, &handler.base, "group_by=user&from=2026-08-01&to=2026-09-01").await;
+    assert_eq!(report["total"]["requests"], acknowledged, "{}", report["total"]);
+    let (status, logs) = handler.signal("-TERM");
+    assert!(status.success(), "{logs}");
+    assert!(logs.contains("ingested batch not stored"), "{logs}");
 }
