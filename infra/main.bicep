@@ -125,6 +125,7 @@ var usageAppSettings = union(priceSettings, {
   USAGE_DIRECTORY: ''
   USAGE_MAX_RANGE_DAYS: '400'
   INGEST_MAX_BODY_BYTES: '67108864'
+  INGEST_BODY_TIMEOUT_SECONDS: '60'
   INGEST_INSTRUMENTATION_KEY: ''
   APPINSIGHTS_APP_ID: usageBackend == 'appinsights' ? monitoring.outputs.appInsightsAppId : ''
   LOG_ANALYTICS_WORKSPACE_ID: usageBackend == 'loganalytics' ? monitoring.outputs.workspaceCustomerId : ''

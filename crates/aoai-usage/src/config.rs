@@ -27,6 +27,8 @@ pub struct Config {
     pub directory: Option<PathBuf>,
     pub max_range_days: i64,
     pub ingest_max_body_bytes: usize,
+    /// The time a client has to send a track request's body.
+    pub ingest_body_timeout: std::time::Duration,
     pub instrumentation_key: Option<String>,
     pub prices: PriceSettings,
     /// The caller check of the usage routes.
@@ -107,6 +109,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "INGEST_MAX_BODY_BYTES",
         "67108864",
         "largest track request body, after decompression",
+    ),
+    (
+        "INGEST_BODY_TIMEOUT_SECONDS",
+        "60",
+        "time a client has to send a track request's body",
     ),
     (
         "INGEST_INSTRUMENTATION_KEY",
@@ -313,6 +320,12 @@ impl Config {
             1..=36600,
             "a whole number of days from 1 to 36600",
         )?;
+        let ingest_body_timeout = number(
+            "INGEST_BODY_TIMEOUT_SECONDS",
+            60,
+            1..=3600,
+            "a whole number of seconds from 1 to 3600",
+        )?;
         let ingest_max_body_bytes = number(
             "INGEST_MAX_BODY_BYTES",
             64 * 1024 * 1024,
@@ -334,6 +347,7 @@ impl Config {
             directory: read("USAGE_DIRECTORY").map(PathBuf::from),
             max_range_days: i64::try_from(max_range_days).unwrap_or(400),
             ingest_max_body_bytes: usize::try_from(ingest_max_body_bytes).unwrap_or(64 * 1024 * 1024),
+            ingest_body_timeout: std::time::Duration::from_secs(ingest_body_timeout),
             instrumentation_key,
             auth: AuthSettings::from_lookup(&read)?,
             prices: PriceSettings::from_lookup(lookup)?,

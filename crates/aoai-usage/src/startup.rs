@@ -76,6 +76,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
             source: config.source,
             max_range_days: config.max_range_days,
             ingest_max_body_bytes: config.ingest_max_body_bytes,
+            ingest_body_timeout: config.ingest_body_timeout,
             ingest: IngestSettings {
                 metric_names: config.metric_names.clone(),
                 instrumentation_key: config.instrumentation_key.clone(),

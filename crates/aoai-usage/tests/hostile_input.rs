@@ -158,3 +158,40 @@ fn json_value(depth: u32) -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[tokio::test]
+async fn a_slow_body_times_out_and_is_not_stored() {
+    let usage = Usage::with("slow-body", &[("INGEST_BODY_TIMEOUT_SECONDS", "1")]);
+    let span = Span::chat("chat-global", 1000, 100).user(Some("ana")).envelope();
+    let text = Value::Array(vec![span]).to_string();
+    let (head, tail) = text.split_at(text.len() / 2);
+    let chunks = vec![head.to_owned(), tail.to_owned()];
+    let body = futures_util::stream::unfold(chunks.into_iter().enumerate(), |mut chunks| async move {
+        let (index, chunk) = chunks.next()?;
+        if index > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        }
+        Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(chunk)), chunks))
+    });
+    let request = Request::post("/v2/track")
+        .body(Body::from_stream(body))
+        .expect("request");
+    let started = std::time::Instant::now();
+    let (status, bytes) = usage.request(request).await;
+    assert_eq!(
+        status,
+        StatusCode::REQUEST_TIMEOUT,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let report = usage.ok("group_by=user&from=2026-08-01&to=2026-09-01").await;
+    assert_eq!(report["total"]["requests"], 0, "{report}");
+
+    let (status, _) = usage.post_track(&text, None).await;
+    assert_eq!(status, StatusCode::OK, "the same batch sent whole is stored");
+}

@@ -29,6 +29,7 @@ pub struct RouteSettings {
     pub source: UsageSource,
     pub max_range_days: i64,
     pub ingest_max_body_bytes: usize,
+    pub ingest_body_timeout: std::time::Duration,
     pub ingest: IngestSettings,
     pub assumptions: Assumptions,
 }

@@ -1,7 +1,7 @@
 //! `POST /v2/track` and `/v2.1/track`: local ingestion in the Application Insights protocol.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,14 +23,17 @@ fn whole_request_error(status: StatusCode, message: String) -> Response {
 }
 
 /// Reads, converts and stores a batch, and responds only after it is committed.
-pub async fn track(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+///
+/// The body must arrive within `INGEST_BODY_TIMEOUT_SECONDS`. The limit covers only the
+/// reading: once the batch is being stored, the response waits for the commit, because an
+/// error after a commit would make the exporter send the batch again and count it twice.
+pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // A gzip body can be slightly larger than its content; the decompressed size is checked after.
+    let wire_limit = state.settings.ingest_max_body_bytes.saturating_add(1 << 20);
+    let timeout = state.settings.ingest_body_timeout;
+    let body = match tokio::time::timeout(timeout, axum::body::to_bytes(body, wire_limit)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) if is_too_large(&error) => {
             return whole_request_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
@@ -39,7 +42,18 @@ pub async fn track(
                 ),
             );
         }
-        Err(rejection) => return whole_request_error(rejection.status(), rejection.body_text()),
+        Ok(Err(_)) => {
+            return whole_request_error(StatusCode::BAD_REQUEST, "the request body could not be read".to_owned());
+        }
+        Err(_) => {
+            return whole_request_error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} s (INGEST_BODY_TIMEOUT_SECONDS); send it again",
+                    timeout.as_secs()
+                ),
+            );
+        }
     };
     let encoding = headers
         .get(header::CONTENT_ENCODING)
@@ -93,4 +107,16 @@ pub async fn track(
         StatusCode::PARTIAL_CONTENT
     };
     (status, Json(response)).into_response()
+}
+
+/// True when reading a body failed at its size limit.
+fn is_too_large(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
