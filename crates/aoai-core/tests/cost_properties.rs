@@ -43,7 +43,7 @@ fn cost(usage: &TokenUsage, prices: &TextPrices) -> CostBreakdown {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(cases(2000))]
 
     #[test]
     fn cost_is_exact_non_negative_and_sums_its_parts(usage in usage(10_000_000_000), prices in prices()) {
@@ -118,4 +118,13 @@ fn a_cost_that_would_round_is_refused() {
     );
     let cost = CostBreakdown::compute(&usage(1_000_000_000_000), &prices).expect("13 digits fit");
     assert_eq!(cost.total.to_string(), "99999999999.99");
+}
+
+/// Returns the number of generated cases: `default`, or `PROPTEST_CASES` for a longer run.
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
 }

@@ -79,7 +79,7 @@ async fn status_of(usage: &Usage, request: Request<Body>) -> StatusCode {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(cases(200))]
 
     #[test]
     fn no_track_body_is_a_server_error(body in proptest::collection::vec(any::<u8>(), 0..600), gzip in any::<bool>()) {
@@ -194,4 +194,65 @@ async fn a_slow_body_times_out_and_is_not_stored() {
 
     let (status, _) = usage.post_track(&text, None).await;
     assert_eq!(status, StatusCode::OK, "the same batch sent whole is stored");
+}
+
+/// Returns the number of generated cases: `default`, or `PROPTEST_CASES` for a longer run.
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
+}
+
+/// A query response in the result schema, with one row of each kind of value.
+const QUERY_RESPONSE: &str = r#"{"tables":[{"name":"PrimaryResult","columns":[
+{"name":"bucket_start","type":"datetime"},{"name":"user","type":"string"},{"name":"subscription","type":"string"},
+{"name":"deployment","type":"string"},{"name":"response_model","type":"string"},{"name":"service_tier","type":"string"},
+{"name":"input_tokens","type":"long"},{"name":"cached_input_tokens","type":"long"},{"name":"output_tokens","type":"long"},
+{"name":"reasoning_tokens","type":"long"},{"name":"requests","type":"long"},{"name":"rejected","type":"long"},
+{"name":"usage_missing","type":"long"},{"name":"source","type":"string"},{"name":"estimated","type":"bool"}],
+"rows":[["2026-11-02T10:15:00Z","ana","s1","chat-global","gpt-4o-2024-11-20","",1200,200,300,0,2,0,0,"otel",false],
+["2026-11-02T10:30:00Z","bo","","mini","","default","50","0","7","0","1","1","1","otel","true"]]}]}"#;
+
+proptest! {
+    #![proptest_config(cases(2000))]
+
+    #[test]
+    fn a_damaged_query_response_is_read_or_refused(
+        changes in proptest::collection::vec((0usize..10_000, "[\\[\\]{}\",:0-9a-zA-Z.eE+-]{0,6}"), 1..4),
+    ) {
+        let mut bytes = QUERY_RESPONSE.as_bytes().to_vec();
+        for (at, replacement) in changes {
+            let start = bytes.len() * at / 10_000;
+            let end = (start + replacement.len()).min(bytes.len());
+            bytes.splice(start..end, replacement.bytes());
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let expected = aoai_usage::azure::response::Expected {
+            from: "2026-11-01T00:00:00Z".parse().expect("time"),
+            to: "2026-12-01T00:00:00Z".parse().expect("time"),
+            source: aoai_usage::record::UsageSource::Otel,
+        };
+        let mut rows = 0usize;
+        if let Ok(summary) = aoai_usage::azure::response::read_rows(&text, &expected, &mut |_| rows += 1) {
+            prop_assert_eq!(summary.rows, rows);
+        }
+    }
+}
+
+#[test]
+fn the_undamaged_query_response_reads_both_rows() {
+    let expected = aoai_usage::azure::response::Expected {
+        from: "2026-11-01T00:00:00Z".parse().expect("time"),
+        to: "2026-12-01T00:00:00Z".parse().expect("time"),
+        source: aoai_usage::record::UsageSource::Otel,
+    };
+    let mut users = Vec::new();
+    let summary = aoai_usage::azure::response::read_rows(QUERY_RESPONSE, &expected, &mut |row| {
+        users.push(row.user.as_deref().map(str::to_owned));
+    })
+    .expect("rows");
+    assert_eq!(summary.rows, 2);
+    assert_eq!(users, [Some("ana".to_owned()), Some("bo".to_owned())]);
 }
