@@ -446,3 +446,89 @@ async fn a_full_disk_answers_503_and_keeps_what_was_acknowledged() {
     assert!(status.success(), "{logs}");
     assert!(logs.contains("ingested batch not stored"), "{logs}");
 }
+
+/// Returns the peak resident memory of a process in MiB, from `/proc`.
+fn peak_memory_mib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+#[tokio::test]
+async fn ingestion_and_reports_under_load_lose_nothing() {
+    const CLIENTS: usize = 4;
+    const BATCHES: usize = 40;
+    const SPANS: usize = 100;
+    let dir = prepare("load");
+    let mut handler = Handler::start(&dir, &[]);
+    let client = reqwest::Client::new();
+    handler.wait_ready(&client).await;
+    let base = handler.base.clone();
+    let started = Instant::now();
+
+    let mut writers = Vec::new();
+    for writer in 0..CLIENTS {
+        let (client, base) = (client.clone(), base.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = 0usize;
+            for batch in 0..BATCHES {
+                let spans: Vec<Value> = (0..SPANS)
+                    .map(|index| {
+                        support::Span::chat("chat-global", 1000, 100)
+                            .user(Some(&format!("user-{}", (writer * 7 + batch + index) % 50)))
+                            .envelope()
+                    })
+                    .collect();
+                let response = client
+                    .post(format!("{base}/v2/track"))
+                    .body(Value::Array(spans).to_string())
+                    .send()
+                    .await
+                    .expect("track");
+                assert_eq!(response.status(), 200, "writer {writer} batch {batch}");
+                acknowledged += SPANS;
+            }
+            acknowledged
+        }));
+    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let (client, base, done) = (client.clone(), base.clone(), done.clone());
+        readers.push(tokio::spawn(async move {
+            let mut reports = 0usize;
+            let mut last = 0u64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let report = usage(&client, &base, "group_by=user,day&from=2026-08-01&to=2026-09-01").await;
+                let requests = report["total"]["requests"].as_u64().expect("requests");
+                assert!(requests >= last, "a report never shows fewer calls than an earlier one");
+                last = requests;
+                reports += 1;
+            }
+            reports
+        }));
+    }
+    let mut acknowledged = 0;
+    for writer in writers {
+        acknowledged += writer.await.expect("writer");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut reports = 0;
+    for reader in readers {
+        reports += reader.await.expect("reader");
+    }
+    let elapsed = started.elapsed();
+
+    let report = usage(&client, &base, "group_by=user&from=2026-08-01&to=2026-09-01").await;
+    assert_eq!(report["total"]["requests"], acknowledged);
+    assert_eq!(report["total"]["input_tokens"], acknowledged * 1000);
+    let peak = peak_memory_mib(handler.child.id()).expect("peak memory");
+    assert!(peak < 512, "peak memory {peak} MiB");
+    println!(
+        "load: {acknowledged} spans from {CLIENTS} clients and {reports} reports in {:.1} s; peak memory {peak} MiB",
+        elapsed.as_secs_f64()
+    );
+    let (status, logs) = handler.signal("-TERM");
+    assert!(status.success(), "{logs}");
+}
