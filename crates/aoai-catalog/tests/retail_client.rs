@@ -565,3 +565,18 @@ async fn bad_request_is_not_retried() {
     assert!(message.contains("Invalid OData parameters supplied"), "{message}");
     assert_eq!(stand_in.queries().len(), 1);
 }
+
+#[tokio::test]
+async fn a_page_that_is_not_json_is_refused_at_once() {
+    let stand_in = StandIn::start().await;
+    stand_in.push(Reply::status(
+        StatusCode::OK,
+        "<html><body>Service maintenance</body></html>",
+    ));
+
+    let error = client(stand_in.options()).fetch().await.expect_err("the fetch fails");
+
+    assert!(matches!(error, FetchError::InvalidPage { .. }), "{error:?}");
+    assert!(!error.is_retryable());
+    assert_eq!(stand_in.queries().len(), 1, "garbage is not asked for again");
+}
