@@ -37,6 +37,8 @@ struct StandIn {
     replies: Mutex<VecDeque<Reply>>,
     queries: Mutex<Vec<Received>>,
     token_requests: Mutex<Vec<(String, String)>>,
+    /// How the identity stand-in replies: `token`, `garbage` or `hang`.
+    token_reply: Mutex<&'static str>,
 }
 
 impl StandIn {
@@ -97,6 +99,12 @@ async fn token(State(stand_in): State<Arc<StandIn>>, headers: HeaderMap, RawQuer
         .push((header.clone(), resource.clone()));
     if header != IDENTITY_HEADER {
         return (StatusCode::UNAUTHORIZED, "wrong identity header").into_response();
+    }
+    let reply = *stand_in.token_reply.lock().expect("lock");
+    match reply {
+        "garbage" => return (StatusCode::OK, "<html>sign-in page</html>").into_response(),
+        "hang" => std::future::pending::<()>().await,
+        _ => {}
     }
     let expires = chrono::Utc::now().timestamp() + 3600;
     axum::Json(json!({
@@ -632,5 +640,32 @@ async fn token_failure_names_credential_and_scope() {
         !message.contains("wrong-header"),
         "the identity header is a secret: {message}"
     );
+    assert!(stand_in.queries().is_empty(), "no query is sent without a token");
+}
+
+#[tokio::test]
+async fn a_garbled_or_hanging_identity_endpoint_is_reported() {
+    let (stand_in, base) = start_stand_in().await;
+    *stand_in.token_reply.lock().expect("lock") = "garbage";
+    let dir = support::temp_dir("azure-token-garbage");
+    let mut env = azure_env(&base, "appinsights");
+    env.push(("USAGE_QUERY_TIMEOUT_SECONDS", "2".to_owned()));
+    let handler = start_handler(&dir, &env).await;
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("managed_identity"), "{message}");
+
+    *stand_in.token_reply.lock().expect("lock") = "hang";
+    let started = std::time::Instant::now();
+    let (status, _, body) = get(&handler, AUGUST).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("within 2 s"), "{message}");
     assert!(stand_in.queries().is_empty(), "no query is sent without a token");
 }

@@ -115,16 +115,27 @@ impl QueryClient {
         source: crate::record::UsageSource,
         sink: &mut RowSink<'_>,
     ) -> Result<QuerySummary, QueryError> {
-        let token = self
-            .credential
-            .get_token(&[self.settings.scope.as_str()], None)
-            .await
-            .map_err(|error| {
-                QueryError::Credential(format!(
-                    "the {} credential could not get a token for scope {}: {error}",
-                    self.credential_name, self.settings.scope
-                ))
-            })?;
+        // The identity endpoint gets the same time as a query; one that hangs would otherwise
+        // hold the request until the Functions front end gives up.
+        let token = tokio::time::timeout(
+            self.settings.query_timeout,
+            self.credential.get_token(&[self.settings.scope.as_str()], None),
+        )
+        .await
+        .map_err(|_| {
+            QueryError::Timeout(format!(
+                "the {} credential got no token for scope {} within {} s (USAGE_QUERY_TIMEOUT_SECONDS)",
+                self.credential_name,
+                self.settings.scope,
+                self.settings.query_timeout.as_secs()
+            ))
+        })?
+        .map_err(|error| {
+            QueryError::Credential(format!(
+                "the {} credential could not get a token for scope {}: {error}",
+                self.credential_name, self.settings.scope
+            ))
+        })?;
         let url = format!("{}{}", self.settings.endpoint.trim_end_matches('/'), self.api.path());
         // The API applies `timespan` on top of the query's own bounds, and the queries look an
         // hour beyond the period for parent spans and gateway logs.
