@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use support::{Span, Usage};
+use support::{Span, Usage, cases};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -194,15 +194,6 @@ async fn a_slow_body_times_out_and_is_not_stored() {
 
     let (status, _) = usage.post_track(&text, None).await;
     assert_eq!(status, StatusCode::OK, "the same batch sent whole is stored");
-}
-
-/// Returns the number of generated cases: `default`, or `PROPTEST_CASES` for a longer run.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
 }
 
 /// A query response in the result schema, with one row of each kind of value.

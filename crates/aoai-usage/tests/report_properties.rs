@@ -7,7 +7,7 @@ mod support;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use support::{Span, Usage};
+use support::{Span, Usage, cases};
 
 const DEPLOYMENTS: &[&str] = &[
     "chat-0806",
@@ -129,13 +129,4 @@ proptest! {
             Ok(())
         })?;
     }
-}
-
-/// Returns the number of generated cases: `default`, or `PROPTEST_CASES` for a longer run.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
 }

@@ -125,13 +125,19 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
     })
 }
 
+/// Parses a request's parameters and keeps them to what its caller may read.
+fn caller_params(state: &AppState, caller: Option<&Caller>, query: Option<&str>) -> Result<UsageParams, ApiError> {
+    let mut params = UsageParams::parse(query, defaults(state), Utc::now())?;
+    scope_users(caller, &mut params.users).map_err(ApiError::Forbidden)?;
+    Ok(params)
+}
+
 pub async fn usage(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
-    scope_users(caller.as_deref(), &mut params.users).map_err(ApiError::Forbidden)?;
+    let params = caller_params(&state, caller.as_deref(), query.as_deref())?;
     let Computed {
         totals,
         sample,
@@ -176,8 +182,7 @@ pub async fn queries(
     caller: Option<Extension<Caller>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut params = UsageParams::parse(query.as_deref(), defaults(&state), Utc::now())?;
-    scope_users(caller.as_deref(), &mut params.users).map_err(ApiError::Forbidden)?;
+    let params = caller_params(&state, caller.as_deref(), query.as_deref())?;
     let scope = QueryScope {
         from: params.from,
         to: params.to,

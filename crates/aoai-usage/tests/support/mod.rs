@@ -310,3 +310,13 @@ pub fn metric(time: &str, name: &str, value: f64, count: u64, dimensions: &[(&st
         "time": time,
     })
 }
+
+/// Returns the number of generated cases of a property test: `default`, or `PROPTEST_CASES`
+/// for a longer run.
+pub fn cases(default: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default);
+    proptest::test_runner::Config::with_cases(cases)
+}
