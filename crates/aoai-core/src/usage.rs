@@ -120,24 +120,32 @@ pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     (sum.scale() >= a.scale().max(b.scale())).then_some(sum)
 }
 
+/// The number of zeros of [`PER_TOKENS`].
+const PER_TOKENS_DIGITS: u32 = 6;
+const _: () = assert!(10u64.pow(PER_TOKENS_DIGITS) == PER_TOKENS);
+/// The largest scale of a decimal.
+const MAX_SCALE: u32 = 28;
+
 fn charge(tokens: u64, price: Option<Price>, kind: TokenKind) -> Result<Decimal, CostError> {
     if tokens == 0 {
         return Ok(Decimal::ZERO);
     }
     let price = price.ok_or(CostError::MissingPrice(kind))?;
-    // A decimal rounds a product or quotient that needs more than 28 digits. Both are checked
-    // to have kept every decimal place, so a cost is exact or refused.
+    // A decimal rounds a product that needs more than 28 digits, and lowers its scale when it
+    // does; the product is checked to have kept the price's scale.
     let product = Decimal::from(tokens).checked_mul(price).ok_or(CostError::Overflow)?;
     if product.scale() != price.scale() {
         return Err(CostError::Overflow);
     }
-    let cost = product
-        .checked_div(Decimal::from(PER_TOKENS))
-        .ok_or(CostError::Overflow)?;
-    if cost.checked_mul(Decimal::from(PER_TOKENS)) != Some(product) {
-        return Err(CostError::Overflow);
-    }
-    Ok(cost)
+    // Dividing by 10^6 only moves the decimal point, so the cost is the product's digits at a
+    // scale 6 higher, which is exact whenever that scale fits.
+    let product = if product.scale() + PER_TOKENS_DIGITS > MAX_SCALE {
+        product.normalize()
+    } else {
+        product
+    };
+    Decimal::try_from_i128_with_scale(product.mantissa(), product.scale() + PER_TOKENS_DIGITS)
+        .map_err(|_| CostError::Overflow)
 }
 
 #[cfg(test)]
