@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 
 /// The time a client has to send a request's line and headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest request head read; a larger one closes the connection with 431.
+/// The read buffer of a request head; a head that overflows it gets 431. Hyper grows the
+/// buffer in steps up to this size, so heads somewhat over it may still fit a last step.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// How long requests in progress may take to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

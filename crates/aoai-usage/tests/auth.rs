@@ -367,6 +367,16 @@ async fn rolled_over_keys_are_fetched_and_a_failed_fetch_is_503() {
             .contains("signing keys"),
         "{body}"
     );
+    // Later requests fail at once for a while, without a fetch each.
+    for _ in 0..3 {
+        let (status, _, _) = get(&usage, MONTH, &[("authorization", &bearer(&new))]).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(
+        down.fetches.load(Ordering::SeqCst),
+        1,
+        "one fetch after a failure, not one per request"
+    );
     *down.keys.lock().expect("keys") = json!({"keys": [old.jwk()]});
 }
 
@@ -412,4 +422,35 @@ async fn easyauth_principal_scopes_the_caller() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn user_ids_match_in_any_case_and_unattributed_is_nobody() {
+    let usage = Usage::with("auth-case", &[("USAGE_AUTH", "easyauth")]);
+    usage
+        .track(&[
+            Span::chat("chat-global", 1000, 100)
+                .user(Some("Émile@contoso.com"))
+                .envelope(),
+            Span::chat("chat-global", 2000, 200).user(None).envelope(),
+        ])
+        .await;
+    let principal = |oid: &str| {
+        let claims = vec![json!({"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": oid})];
+        base64::engine::general_purpose::STANDARD
+            .encode(json!({"auth_typ": "aad", "claims": claims, "role_typ": "roles"}).to_string())
+    };
+    for oid in ["ÉMILE@contoso.com", "émile@contoso.com", " Émile@Contoso.com "] {
+        let (status, body, _) = get(&usage, MONTH, &[("x-ms-client-principal", &principal(oid))]).await;
+        assert_eq!(status, StatusCode::OK, "{oid}: {body}");
+        assert_eq!(users(&body), ["émile@contoso.com"], "{oid}");
+        let own = MONTH.to_owned() + "&user=%C3%89MILE%40contoso.com";
+        let (status, body, _) = get(&usage, &own, &[("x-ms-client-principal", &principal(oid))]).await;
+        assert_eq!(status, StatusCode::OK, "{oid}: {body}");
+        assert_eq!(body["total"]["requests"], 1, "{oid}");
+    }
+    for oid in ["(unattributed)", " (UNATTRIBUTED) ", "n/a"] {
+        let (status, body, _) = get(&usage, MONTH, &[("x-ms-client-principal", &principal(oid))]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{oid}: {body}");
+    }
 }

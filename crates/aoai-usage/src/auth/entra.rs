@@ -20,6 +20,9 @@ use super::settings::EntraSettings;
 const KEYS_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// The shortest time between two fetches caused by an unknown key id.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The time after a failed fetch during which no other fetch is made: requests meanwhile
+/// fail at once instead of each waiting for a fetch of their own.
+const FAILED_FETCH_PAUSE: Duration = Duration::from_secs(30);
 /// The clock difference allowed on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 60;
 
@@ -35,6 +38,8 @@ pub struct KeyFetchError {
 struct KeyCache {
     keys: HashMap<String, DecodingKey>,
     fetched_at: Option<Instant>,
+    /// The time and error of the last fetch, when it failed.
+    failed: Option<(Instant, KeyFetchError)>,
 }
 
 /// Validates tokens for one tenant and audience.
@@ -115,17 +120,37 @@ impl EntraValidator {
         let age = cache.fetched_at.map(|at| at.elapsed());
         let expired = age.is_none_or(|age| age >= KEYS_LIFETIME);
         let unknown = !cache.keys.contains_key(kid) && age.is_none_or(|age| age >= REFETCH_INTERVAL);
+        let paused = cache
+            .failed
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < FAILED_FETCH_PAUSE)
+            .map(|(_, error)| error.clone());
+        if (expired || unknown)
+            && let Some(error) = paused
+        {
+            // A fetch failed moments ago: keys held are used, else the request fails at once.
+            return match cache.keys.get(kid) {
+                Some(key) => Ok(Some(key.clone())),
+                None if cache.keys.is_empty() || expired => Err(AuthError::KeysUnavailable(error.to_string())),
+                None => Ok(None),
+            };
+        }
         if expired || unknown {
             match self.fetch().await {
                 Ok(keys) => {
                     cache.keys = keys;
                     cache.fetched_at = Some(Instant::now());
+                    cache.failed = None;
                 }
-                // Keys already held stay in use until a fetch succeeds.
-                Err(error) if cache.keys.contains_key(kid) => {
-                    tracing::warn!(%error, "signing keys not refreshed; the keys held are used");
+                Err(error) => {
+                    cache.failed = Some((Instant::now(), error.clone()));
+                    // Keys already held stay in use until a fetch succeeds.
+                    if cache.keys.contains_key(kid) {
+                        tracing::warn!(%error, "signing keys not refreshed; the keys held are used");
+                    } else {
+                        return Err(AuthError::KeysUnavailable(error.to_string()));
+                    }
                 }
-                Err(error) => return Err(AuthError::KeysUnavailable(error.to_string())),
             }
         }
         Ok(cache.keys.get(kid).cloned())

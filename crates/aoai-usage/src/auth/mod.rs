@@ -144,13 +144,22 @@ pub fn scope_users(caller: Option<&Caller>, users: &mut Vec<String>) -> Result<(
     if caller.reads_everyone {
         return Ok(());
     }
-    if let Some(other) = users.iter().find(|user| !user.eq_ignore_ascii_case(&caller.user_id)) {
+    // The same rule as the rows: trimmed, lower case with Unicode rules.
+    let own = caller.user_id.trim().to_lowercase();
+    // Calls without a user are shown under this name; it is nobody's own usage.
+    if own == crate::report::UNATTRIBUTED || own == "n/a" {
+        return Err(format!(
+            "the identity's user claim is '{}', which is not a user id; ask for the reader role",
+            caller.user_id
+        ));
+    }
+    if let Some(other) = users.iter().find(|user| user.trim().to_lowercase() != own) {
         return Err(format!(
             "you may read only your own usage (user {}), not that of '{other}'; leave out user= or ask for the reader role",
             caller.user_id
         ));
     }
-    *users = vec![caller.user_id.clone()];
+    *users = vec![own];
     Ok(())
 }
 

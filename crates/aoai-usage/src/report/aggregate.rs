@@ -196,7 +196,8 @@ pub fn aggregate(store: &Store, resolver: &mut Resolver<'_>, params: &UsageParam
 
 /// True when the call passes the request's user, model and deployment filters.
 pub fn passes_filters(call: &ResolvedCall, params: &UsageParams) -> bool {
-    let user_ok = params.users.is_empty() || params.users.iter().any(|user| user.eq_ignore_ascii_case(&call.user));
+    // Both sides are lower case already: the filter from the request, the user from the resolver.
+    let user_ok = params.users.is_empty() || params.users.contains(&call.user);
     let model_ok = params.models.is_empty()
         || call.model.as_ref().is_some_and(|model| {
             let versioned = call.version.map(|version| format!("{model}-{version}"));

@@ -78,7 +78,8 @@ impl UsageParams {
                 "user" | "model" | "deployment" if value.is_empty() => {
                     return Err(invalid(&name, format!("parameter '{name}' is empty")));
                 }
-                "user" => users.push(value),
+                // User ids are compared in lower case with Unicode rules, as rows show them.
+                "user" => users.push(value.trim().to_lowercase()),
                 "model" => models.push(aoai_core::ModelKey::parse(&value).to_string()),
                 "deployment" => deployments.push(value),
                 known if SINGLE.contains(&known) => {
