@@ -567,7 +567,7 @@ async fn bad_request_is_not_retried() {
 }
 
 #[tokio::test]
-async fn a_page_that_is_not_json_is_refused_at_once() {
+async fn retail_page_not_json_rejected() {
     let stand_in = StandIn::start().await;
     stand_in.push(Reply::status(
         StatusCode::OK,

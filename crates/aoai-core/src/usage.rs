@@ -131,8 +131,8 @@ fn charge(tokens: u64, price: Option<Price>, kind: TokenKind) -> Result<Decimal,
         return Ok(Decimal::ZERO);
     }
     let price = price.ok_or(CostError::MissingPrice(kind))?;
-    // A decimal rounds a product that needs more than 28 digits, and lowers its scale when it
-    // does; the product is checked to have kept the price's scale.
+    // A decimal rounds a product that needs more than 28 digits and lowers its scale. So a
+    // product that kept the price's scale is exact.
     let product = Decimal::from(tokens).checked_mul(price).ok_or(CostError::Overflow)?;
     if product.scale() != price.scale() {
         return Err(CostError::Overflow);

@@ -46,7 +46,7 @@ proptest! {
     #![proptest_config(cases(2000))]
 
     #[test]
-    fn cost_is_exact_non_negative_and_sums_its_parts(usage in usage(10_000_000_000), prices in prices()) {
+    fn cost_exact_and_sums_parts(usage in usage(10_000_000_000), prices in prices()) {
         let cost = cost(&usage, &prices);
         prop_assert!(cost.input >= Decimal::ZERO && cost.cached_input >= Decimal::ZERO && cost.output >= Decimal::ZERO);
         prop_assert_eq!(cost.total, cost.input + cost.cached_input + cost.output);
@@ -81,7 +81,7 @@ proptest! {
     }
 
     #[test]
-    fn the_largest_counts_are_priced_or_refused(usage in usage(MAX_TOKENS), prices in prices()) {
+    fn cost_largest_counts_priced_or_rejected(usage in usage(MAX_TOKENS), prices in prices()) {
         match CostBreakdown::compute(&usage, &prices) {
             Ok(cost) => prop_assert!(cost.total >= Decimal::ZERO),
             Err(error) => prop_assert!(matches!(error, CostError::Overflow), "{error}"),
@@ -98,7 +98,7 @@ proptest! {
 }
 
 #[test]
-fn a_cost_that_would_round_is_refused() {
+fn cost_that_would_round_rejected() {
     let price = |text: &str| Some(text.parse::<Decimal>().expect("decimal"));
     let prices = TextPrices {
         input: price("99999.99999999"),

@@ -54,7 +54,7 @@ async fn exchange(address: &str, request: &[u8]) -> (String, Duration) {
 }
 
 #[tokio::test]
-async fn a_slow_head_is_cut_off() {
+async fn serve_slow_head_cut_off() {
     let (address, _stop, _server) = start().await;
     let (response, waited) = exchange(&address, b"GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ").await;
     assert!(waited < Duration::from_secs(3), "the connection stayed open {waited:?}");
@@ -65,7 +65,7 @@ async fn a_slow_head_is_cut_off() {
 }
 
 #[tokio::test]
-async fn an_oversized_head_gets_431() {
+async fn serve_oversized_head_431() {
     let (address, _stop, _server) = start().await;
     let filler = "a".repeat(32 * 1024);
     let request = format!("GET / HTTP/1.1\r\nHost: test\r\nX-Filler: {filler}\r\nConnection: close\r\n\r\n");

@@ -331,7 +331,7 @@ async fn entra_refuses_invalid_tokens() {
 }
 
 #[tokio::test]
-async fn rolled_over_keys_are_fetched_and_a_failed_fetch_is_503() {
+async fn entra_key_rollover_and_fetch_failure() {
     let old = Signer::new("old");
     let new = Signer::new("new");
     let server = KeyServer::start(json!({"keys": [old.jwk()]})).await;
@@ -425,7 +425,7 @@ async fn easyauth_principal_scopes_the_caller() {
 }
 
 #[tokio::test]
-async fn user_ids_match_in_any_case_and_unattributed_is_nobody() {
+async fn easyauth_user_case_and_unattributed() {
     let usage = Usage::with("auth-case", &[("USAGE_AUTH", "easyauth")]);
     usage
         .track(&[

@@ -644,7 +644,7 @@ async fn token_failure_names_credential_and_scope() {
 }
 
 #[tokio::test]
-async fn a_garbled_or_hanging_identity_endpoint_is_reported() {
+async fn identity_garbled_or_hanging_reported() {
     let (stand_in, base) = start_stand_in().await;
     *stand_in.token_reply.lock().expect("lock") = "garbage";
     let dir = support::temp_dir("azure-token-garbage");

@@ -374,7 +374,7 @@ async fn secrets_never_reach_logs_or_responses() {
 }
 
 #[tokio::test]
-async fn a_full_disk_answers_503_and_keeps_what_was_acknowledged() {
+async fn full_disk_503_keeps_acknowledged() {
     let dir = prepare("full-disk");
     let store = dir.join("small");
     std::fs::create_dir_all(&store).expect("folder");

@@ -15,7 +15,7 @@ pub enum ApiError {
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
     NotFound(String),
-    /// The caller may not read what the request asks for.
+    /// A request for usage that the caller may not read.
     #[error("{0}")]
     Forbidden(String),
     #[error("route not found: {0}")]

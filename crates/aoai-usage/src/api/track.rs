@@ -42,10 +42,15 @@ pub async fn track(State(state): State<AppState>, headers: HeaderMap, body: Body
                 ),
             );
         }
-        Ok(Err(_)) => {
-            return whole_request_error(StatusCode::BAD_REQUEST, "the request body could not be read".to_owned());
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "track body not read");
+            return whole_request_error(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read; send the batch again".to_owned(),
+            );
         }
         Err(_) => {
+            tracing::warn!(timeout_seconds = timeout.as_secs(), "track body timed out");
             return whole_request_error(
                 StatusCode::REQUEST_TIMEOUT,
                 format!(

@@ -128,7 +128,10 @@ pub async fn compute(state: &AppState, params: &UsageParams) -> Result<Computed,
 /// Parses a request's parameters and keeps them to what its caller may read.
 fn caller_params(state: &AppState, caller: Option<&Caller>, query: Option<&str>) -> Result<UsageParams, ApiError> {
     let mut params = UsageParams::parse(query, defaults(state), Utc::now())?;
-    scope_users(caller, &mut params.users).map_err(ApiError::Forbidden)?;
+    scope_users(caller, &mut params.users).map_err(|message| {
+        tracing::info!(reason = %message, "usage request forbidden");
+        ApiError::Forbidden(message)
+    })?;
     Ok(params)
 }
 

@@ -174,6 +174,7 @@ pub async fn require_caller(State(authenticator): State<Authenticator>, mut requ
             next.run(request).await
         }
         Err(AuthError::Unauthenticated(message)) => {
+            tracing::info!(reason = %message, path = %request.uri().path(), "caller not authenticated");
             let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthenticated", &message);
             if matches!(authenticator, Authenticator::Entra { .. }) {
                 response

@@ -329,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_shapes_read_as_empty_and_bad_envelopes_are_named() {
+    fn envelope_odd_shapes_and_errors() {
         let odd = SPAN
             .replace(r#""properties":{"#, r#""properties":"none","was":{"#)
             .replace(r#""metrics":[{"name":"m","value":1}]"#, r#""metrics":{"name":"m"}"#)

@@ -148,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sum_that_would_round_is_refused_whole() {
+    fn measures_rounding_sum_rejected() {
         let mut measures = Measures::default();
         assert!(measures.add(&call("12345678901234.00000000000001")));
         assert!(measures.add(&call("0.00000000000001")));
