@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use aoai_catalog::sources::PriceService;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::routing::{get, post};
 
@@ -70,8 +70,6 @@ pub struct AppState {
 
 /// Builds the router; tests drive it without a socket.
 pub fn app(state: AppState) -> Router {
-    // A gzip body can be slightly larger than its content; the decompressed size is checked after.
-    let body_limit = state.settings.ingest_max_body_bytes.saturating_add(1 << 20);
     // Usage is personal data: its routes and the dashboard need a caller when USAGE_AUTH is
     // set. The track routes have the instrumentation key instead.
     let protected = Router::new()
@@ -89,7 +87,6 @@ pub fn app(state: AppState) -> Router {
         .merge(protected)
         .route("/v2/track", post(track::track))
         .route("/v2.1/track", post(track::track))
-        .layer(DefaultBodyLimit::max(body_limit))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(state)
