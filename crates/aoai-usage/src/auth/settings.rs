@@ -22,7 +22,10 @@ pub struct EntraSettings {
 }
 
 impl EntraSettings {
-    /// The issuers of the tenant's tokens: version 2.0 at the authority, and version 1.0.
+    /// Returns the issuers of the tenant's tokens: version 2.0 at the authority, and
+    /// version 1.0.
+    // NOTE: the version 1.0 issuer is the public cloud's; sovereign clouds issue version 1.0
+    // tokens under another host, which this rejects.
     pub fn issuers(&self) -> [String; 2] {
         [
             format!("{}/{}/v2.0", self.authority_host, self.tenant_id),
